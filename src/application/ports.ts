@@ -9,6 +9,7 @@
 /** One message delivered from a queue; stays unacknowledged until settled. */
 export interface Delivery {
   readonly body: Buffer;
+  readonly replyTo?: string;
   /** Acknowledge: the broker forgets it. Idempotent; no-op once settled or stale. */
   ack(): void;
   /**
@@ -137,7 +138,8 @@ export interface SocketChannel {
   emit(event: string, data: unknown): void;
   /** Close the socket from the server side; onClose follows. Idempotent. */
   disconnect(): void;
-  onEvent(handler: (event: string, payload: unknown) => void): void;
+  /** Every client event in arrival order; `bytes` is the raw packet size. */
+  onEvent(handler: (event: string, payload: unknown, bytes: number) => void): void;
   onClose(handler: (reason: string) => void): void;
 }
 

@@ -1,0 +1,292 @@
+import type { Client } from '../domain/client.js';
+import type { CloseReason, EmitEffect, Effect } from '../domain/effects.js';
+import { gatewayError } from '../domain/errors.js';
+import type { ReconnectKeyCodec } from '../domain/reconnect-key.js';
+import { reconnectIdOf, type ReconnectResolution } from '../domain/client.js';
+import { TokenBucket } from '../domain/token-bucket.js';
+import type {
+  Clock,
+  Consumer,
+  Delivery,
+  Logger,
+  MessageBus,
+  Metrics,
+  SessionStore,
+  SocketChannel,
+  TimerHandle,
+} from './ports.js';
+import { SerialQueue } from './serial-queue.js';
+
+export interface RunnerDeps {
+  readonly bus: MessageBus;
+  readonly store: SessionStore;
+  readonly clock: Clock;
+  readonly metrics: Metrics;
+  readonly keys: ReconnectKeyCodec;
+  readonly instance: string;
+  readonly sessionMaxAgeMs: number;
+  readonly maxPayloadBytes: number;
+  readonly rateLimit: { burst: number; perSecond: number; disconnectAfter: number };
+}
+
+/**
+ * Runs one Client against the ports: feeds it the socket's events, the
+ * broker's deliveries and its timer, in order, and executes the effects it
+ * returns. It owns the client's only timer and consumer and releases both
+ * when the client is disposed.
+ */
+export class ClientRunner {
+  private readonly queue: SerialQueue;
+  private readonly bucket: TokenBucket;
+  private consumer: Consumer | undefined;
+  private timer: TimerHandle | undefined;
+  private closeReason: CloseReason | undefined;
+  private strikes = 0;
+  private disposed = false;
+
+  constructor(
+    private readonly client: Client,
+    private readonly socket: SocketChannel,
+    private readonly deps: RunnerDeps,
+    private readonly log: Logger,
+    private readonly onDisposed: (runner: ClientRunner) => void,
+  ) {
+    this.queue = new SerialQueue((err) => this.log.error({ err }, 'client task failed'));
+    this.bucket = new TokenBucket(deps.rateLimit.burst, deps.rateLimit.perSecond, deps.clock.now());
+    socket.onEvent((event, payload, bytes) => this.onSocketEvent(event, payload, bytes));
+    socket.onClose((reason) => this.onSocketClose(reason));
+  }
+
+  get clientId(): string {
+    return this.client.clientId;
+  }
+
+  get isDisposed(): boolean {
+    return this.disposed;
+  }
+
+  setResendInterval(ms: number): void {
+    this.client.setResendInterval(ms);
+  }
+
+  /** Server-side close (drain, shutdown). */
+  disconnect(reason: CloseReason): void {
+    this.closeReason ??= reason;
+    this.socket.disconnect();
+  }
+
+  private onSocketEvent(event: string, payload: unknown, bytes: number): void {
+    if (this.disposed) return;
+    this.deps.metrics.messageIn(event);
+    if (!this.admit(event, payload, bytes)) return;
+    if (event === 'message') {
+      this.queue.submit(() => this.onSpecialMessage(payload));
+    } else {
+      this.queue.submit(() => this.run(this.client.handleEvent(event, payload, this.deps.clock.now())));
+    }
+  }
+
+  /** Rate limit and size limit, before anything reaches the client. */
+  private admit(event: string, payload: unknown, bytes: number): boolean {
+    const messageId = messageIdOf(payload);
+    const refused = (code: 'RATE_LIMITED' | 'PAYLOAD_TOO_LARGE'): false => {
+      this.emit({
+        type: 'emit',
+        event: 'gatewayError',
+        data: gatewayError(code, { ...(event === 'message' ? {} : { event }), ...(messageId ? { messageId } : {}) }),
+      });
+      return false;
+    };
+    if (bytes > this.deps.maxPayloadBytes) return refused('PAYLOAD_TOO_LARGE');
+    if (this.bucket.take(this.deps.clock.now())) return true;
+    this.strikes += 1;
+    if (this.strikes > this.deps.rateLimit.disconnectAfter) {
+      this.log.warn({ strikes: this.strikes }, 'client keeps flooding: disconnecting');
+      this.disconnect('rate-limited');
+      return false;
+    }
+    return refused('RATE_LIMITED');
+  }
+
+  private onSpecialMessage(payload: unknown): void | Promise<void> {
+    const reconnectId = reconnectIdOf(payload);
+    if (reconnectId === undefined) return this.run(this.client.handleMessage(payload, this.deps.clock.now()));
+    return this.resolveReconnect(reconnectId).then((resolution) => {
+      if (!resolution.ok) this.log.info({ reason: resolution.reason }, 'reconnect key refused');
+      return this.run(this.client.handleMessage(payload, this.deps.clock.now(), resolution));
+    });
+  }
+
+  private async resolveReconnect(reconnectId: string): Promise<ReconnectResolution> {
+    const opened = this.deps.keys.open(reconnectId, this.deps.clock.now());
+    if (!opened.ok) return opened;
+    const sid = opened.state.sid;
+    if (sid === undefined) return { ok: true, state: opened.state };
+    try {
+      // Fail closed: a key whose revocation cannot be checked is not trusted.
+      if (await this.deps.store.isRevoked(sid)) return { ok: false, reason: 'revoked' };
+    } catch (err) {
+      this.log.warn({ err }, 'revocation check failed: reconnect key refused');
+      return { ok: false, reason: 'revoked' };
+    }
+    return { ok: true, state: opened.state };
+  }
+
+  private onSocketClose(reason: string): void {
+    const closeReason = this.closeReason ?? 'client-gone';
+    this.log.debug({ reason, closeReason }, 'socket closed');
+    this.queue.submit(() => this.run(this.client.close(closeReason, this.deps.clock.now())));
+  }
+
+  private onDelivery(delivery: Delivery): void {
+    this.queue.submit(() => this.run(this.client.handleDelivery(delivery, delivery.body, this.deps.clock.now())));
+  }
+
+  private onConsumerCancelled(): void {
+    this.queue.submit(() => this.run(this.client.handleConsumerCancelled(this.deps.clock.now())));
+  }
+
+  private onTimer(): void {
+    this.timer = undefined;
+    this.queue.submit(() => this.run(this.client.tick(this.deps.clock.now())));
+  }
+
+  /**
+   * Execute effects in order. Runs synchronously until an effect that must
+   * be awaited (consume, cancel, revoke); the rest then runs after it.
+   */
+  private run(effects: readonly Effect[], from = 0): void | Promise<void> {
+    for (let i = from; i < effects.length; i++) {
+      const pending = this.execute(effects[i]!);
+      if (pending) return pending.then(() => this.run(effects, i + 1));
+    }
+  }
+
+  private execute(effect: Effect): Promise<void> | undefined {
+    switch (effect.type) {
+      case 'emit':
+        this.emit(effect);
+        return undefined;
+      case 'publish':
+        this.publish(effect.routingKey, effect.body, effect.replyTo, effect.onConfirmed, effect.onFailed);
+        return undefined;
+      case 'consume':
+        return this.consume(effect.queue);
+      case 'cancelConsume':
+        return this.cancelConsume();
+      case 'ackDelivery':
+        (effect.delivery as Delivery).ack();
+        return undefined;
+      case 'rejectDelivery':
+        (effect.delivery as Delivery).nack(effect.requeue);
+        return undefined;
+      case 'schedule':
+        this.clearTimer();
+        this.timer = this.deps.clock.setTimer(effect.delayMs, () => this.onTimer());
+        return undefined;
+      case 'cancelSchedule':
+        this.clearTimer();
+        return undefined;
+      case 'revoke':
+        return this.deps.store.revoke(effect.sid, this.deps.sessionMaxAgeMs).catch((err: unknown) => {
+          this.log.error({ err }, 'revocation failed: keys of this login stay valid until they expire');
+        });
+      case 'disconnectSocket':
+        this.disconnect(effect.reason);
+        return undefined;
+      case 'presence':
+        this.presence(effect.clientId, effect.userId, effect.present);
+        return undefined;
+      case 'log':
+        this.log[effect.level](effect.detail ?? {}, effect.message);
+        return undefined;
+      case 'dispose':
+        this.dispose();
+        return undefined;
+    }
+  }
+
+  private emit(effect: EmitEffect): void {
+    if (effect.event === 'gatewayError') {
+      this.deps.metrics.gatewayError((effect.data as { code: string }).code);
+    } else if (effect.event === 'push') {
+      this.deps.metrics.messageOut(String((effect.data as { cn?: unknown }).cn ?? 'push'));
+    }
+    this.socket.emit(effect.event, effect.data);
+  }
+
+  private publish(
+    routingKey: string,
+    body: Record<string, unknown>,
+    replyTo: string,
+    onConfirmed: readonly EmitEffect[],
+    onFailed: readonly EmitEffect[],
+  ): void {
+    const started = this.deps.clock.now();
+    this.deps.bus.publish(routingKey, Buffer.from(JSON.stringify(body)), { replyTo }).then(
+      () => {
+        this.deps.metrics.publishConfirm(this.deps.clock.now() - started);
+        for (const e of onConfirmed) this.emit(e);
+      },
+      (err: unknown) => {
+        this.log.warn({ err, routingKey }, 'publish to agent failed');
+        for (const e of onFailed) this.emit(e);
+      },
+    );
+  }
+
+  private async consume(queue: string): Promise<void> {
+    try {
+      this.consumer = await this.deps.bus.consume(queue, {
+        onDelivery: (d) => this.onDelivery(d),
+        onCancelled: () => this.onConsumerCancelled(),
+      });
+    } catch (err) {
+      // Without its reply queue the client would wait forever: tell it, and
+      // drop the socket so it resumes with its key once the broker is back.
+      this.log.error({ err, queue }, 'could not consume the reply queue');
+      this.emit({ type: 'emit', event: 'gatewayError', data: gatewayError('AGENT_UNAVAILABLE') });
+      this.disconnect('client-gone');
+    }
+  }
+
+  private async cancelConsume(): Promise<void> {
+    const consumer = this.consumer;
+    this.consumer = undefined;
+    if (!consumer) return;
+    try {
+      await consumer.cancel();
+    } catch (err) {
+      this.log.warn({ err }, 'consumer cancel failed');
+    }
+  }
+
+  private presence(clientId: string, userId: string | undefined, present: boolean): void {
+    const { store, instance } = this.deps;
+    const done = present
+      ? store.setPresent(instance, userId === undefined ? { clientId } : { clientId, userId })
+      : store.setAbsent(instance, clientId);
+    done.catch((err: unknown) => this.log.debug({ err }, 'presence update failed'));
+  }
+
+  private clearTimer(): void {
+    if (this.timer === undefined) return;
+    this.deps.clock.clearTimer(this.timer);
+    this.timer = undefined;
+  }
+
+  private dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    this.clearTimer();
+    // The domain cancels the consumer it started; this is the safety net.
+    if (this.consumer) void this.cancelConsume();
+    this.onDisposed(this);
+  }
+}
+
+function messageIdOf(payload: unknown): string | undefined {
+  if (typeof payload !== 'object' || payload === null) return undefined;
+  const id = (payload as { messageId?: unknown }).messageId;
+  return typeof id === 'string' ? id : undefined;
+}
