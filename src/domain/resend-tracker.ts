@@ -1,0 +1,121 @@
+import type { DeliveryRef, Effect } from './effects.js';
+import type { PlainObject } from './plain-object.js';
+
+interface Held {
+  readonly id: string;
+  readonly delivery: DeliveryRef;
+  readonly message: PlainObject;
+  readonly firstEmitAt: number;
+  /** Re-sends counted so far, including slots a late timer skipped. */
+  resends: number;
+}
+
+export interface ResendOptions {
+  resendIntervalMs: number;
+  /** 0 = unlimited, as the original gateway. */
+  maxResends: number;
+}
+
+export function validateResendInterval(ms: number): void {
+  if (!Number.isFinite(ms) || ms <= 0) throw new RangeError(`resend interval must be a positive number of ms, got ${ms}`);
+}
+
+/**
+ * §3.3 step 5: pushes awaiting the client's ack, and the client's single
+ * resend timer. One timer for all of them keeps the timer count per client
+ * at most one, whatever the backlog.
+ */
+export class ResendTracker {
+  private held: Held[] = [];
+  private armedAt: number | undefined;
+  private intervalMs: number;
+  private readonly maxResends: number;
+  private broken = false;
+
+  constructor(options: ResendOptions) {
+    validateResendInterval(options.resendIntervalMs);
+    if (!Number.isInteger(options.maxResends) || options.maxResends < 0) {
+      throw new RangeError(`maxResends must be a non-negative integer, got ${options.maxResends}`);
+    }
+    this.intervalMs = options.resendIntervalMs;
+    this.maxResends = options.maxResends;
+  }
+
+  get size(): number {
+    return this.held.length;
+  }
+
+  get armed(): boolean {
+    return this.armedAt !== undefined;
+  }
+
+  /** Takes effect from the next (re)arming: the armed timer keeps its time. */
+  setInterval(ms: number): void {
+    validateResendInterval(ms);
+    this.intervalMs = ms;
+  }
+
+  hold(id: string, delivery: DeliveryRef, message: PlainObject, now: number): Effect[] {
+    this.held.push({ id, delivery, message, firstEmitAt: now, resends: 0 });
+    return this.broken ? [] : this.rearm(now);
+  }
+
+  /** Every held delivery with that id; the timer stops once nothing is held. */
+  release(id: string): { deliveries: DeliveryRef[]; effects: Effect[] } {
+    const deliveries: DeliveryRef[] = [];
+    this.held = this.held.filter((h) => {
+      if (h.id !== id) return true;
+      deliveries.push(h.delivery);
+      return false;
+    });
+    const effects: Effect[] = [];
+    if (this.held.length === 0 && this.armedAt !== undefined) {
+      this.armedAt = undefined;
+      effects.push({ type: 'cancelSchedule' });
+    }
+    return { deliveries, effects };
+  }
+
+  /** The timer fired: re-emit what is due, or give up on the client. */
+  tick(now: number): Effect[] {
+    this.armedAt = undefined;
+    if (this.broken) return [];
+    const due = this.held.filter((h) => this.dueAt(h) <= now);
+    if (this.maxResends > 0 && due.some((h) => h.resends >= this.maxResends)) {
+      this.broken = true;
+      return [{ type: 'disconnectSocket', reason: 'resend-limit' }];
+    }
+    const effects: Effect[] = [];
+    for (const h of due) {
+      effects.push({ type: 'emit', event: 'push', data: h.message });
+      h.resends = Math.max(h.resends + 1, Math.floor((now - h.firstEmitAt) / this.intervalMs));
+    }
+    effects.push(...this.rearm(now));
+    return effects;
+  }
+
+  /** Everything held, for the close: the caller returns them to the queue. */
+  drain(): { deliveries: DeliveryRef[]; effects: Effect[] } {
+    const deliveries = this.held.map((h) => h.delivery);
+    this.held = [];
+    this.broken = true;
+    const effects: Effect[] = [];
+    if (this.armedAt !== undefined) {
+      this.armedAt = undefined;
+      effects.push({ type: 'cancelSchedule' });
+    }
+    return { deliveries, effects };
+  }
+
+  private dueAt(h: Held): number {
+    return h.firstEmitAt + (h.resends + 1) * this.intervalMs;
+  }
+
+  private rearm(now: number): Effect[] {
+    if (this.held.length === 0) return [];
+    const next = this.held.reduce((min, h) => Math.min(min, this.dueAt(h)), Number.POSITIVE_INFINITY);
+    if (this.armedAt !== undefined && this.armedAt <= next) return [];
+    this.armedAt = next;
+    return [{ type: 'schedule', delayMs: Math.max(0, next - now) }];
+  }
+}

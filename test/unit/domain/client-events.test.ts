@@ -1,0 +1,113 @@
+import { describe, expect, it } from 'vitest';
+import { CLIENT_ID, NOW, emits, errorCodes, keys, lastKeyState, loggedInClient, makeClient, publishes, startedClient, types } from './client-fixture.js';
+
+describe('Client agent events (§2.2)', () => {
+  it('checks in order: NOT_CONNECTED, UNKNOWN_EVENT, BAD_REQUEST, UNAUTHENTICATED — with event and messageId', () => {
+    const fresh = makeClient();
+    expect(emits(fresh.handleEvent('nope', 'junk', NOW))[0]?.data).toEqual(expect.objectContaining({ code: 'NOT_CONNECTED', event: 'nope' }));
+    const c = startedClient();
+    expect(emits(c.handleEvent('nope', { messageId: 'm1' }, NOW))[0]?.data).toEqual(
+      expect.objectContaining({ code: 'UNKNOWN_EVENT', event: 'nope', messageId: 'm1' }),
+    );
+    expect(emits(c.handleEvent('findById', 'junk', NOW))[0]?.data).toEqual(expect.objectContaining({ code: 'BAD_REQUEST', event: 'findById' }));
+    expect(emits(c.handleEvent('findById', { sendAck: true }, NOW))[0]?.data).toEqual(expect.objectContaining({ code: 'BAD_REQUEST' }));
+    expect(emits(c.handleEvent('findById', { sendAck: true, messageId: 5 }, NOW))[0]?.data).toEqual(expect.objectContaining({ code: 'BAD_REQUEST' }));
+    expect(emits(c.handleEvent('findById', { messageId: 'm2' }, NOW))[0]?.data).toEqual({
+      code: 'UNAUTHENTICATED',
+      message: expect.any(String),
+      event: 'findById',
+      messageId: 'm2',
+    });
+  });
+
+  it('refused events publish nothing', () => {
+    const c = startedClient();
+    for (const [event, payload] of [['nope', {}], ['findById', []], ['createObject', {}]] as const) {
+      const effects = c.handleEvent(event, payload, NOW);
+      expect(types(effects)).toEqual(['emit']);
+    }
+    expect(types(makeClient().handleEvent('testCall', {}, NOW))).toEqual(['emit']);
+  });
+
+  it('forwards an unauthenticated event with clientId stamped and the client fields kept', () => {
+    const c = startedClient();
+    const effects = c.handleEvent('reauthenticate', { token: 'stored', userId: 'u', clientId: 'spoof', messageId: 'm' }, NOW);
+    expect(effects).toEqual([
+      {
+        type: 'publish',
+        routingKey: 'reauthenticate',
+        body: { token: 'stored', userId: 'u', clientId: CLIENT_ID, messageId: 'm' },
+        replyTo: CLIENT_ID,
+        onConfirmed: [],
+        onFailed: [{ type: 'emit', event: 'gatewayError', data: expect.objectContaining({ code: 'AGENT_UNAVAILABLE', event: 'reauthenticate', messageId: 'm' }) }],
+      },
+    ]);
+  });
+
+  it('an authenticated event carries the session identity: a client cannot act as another user', () => {
+    const c = loggedInClient();
+    const [pub] = publishes(c.handleEvent('findById', { userId: 'admin', token: 'forged', deviceId: 'x', clientId: 'y', theClassName: 'P' }, NOW));
+    expect(pub?.body).toEqual({ userId: 'u1', token: 'tok-u1', deviceId: 'dev', clientId: CLIENT_ID, theClassName: 'P' });
+  });
+
+  it('sendAck: ack with the bare messageId once confirmed', () => {
+    const c = startedClient();
+    const [pub] = publishes(c.handleEvent('testCall', { sendAck: true, messageId: 'm9' }, NOW));
+    expect(pub?.onConfirmed).toEqual([{ type: 'emit', event: 'ack', data: 'm9' }]);
+    const [noAck] = publishes(c.handleEvent('testCall', { sendAck: 'yes', messageId: 'm9' }, NOW));
+    expect(noAck?.onConfirmed).toEqual([]);
+    const [noId] = publishes(c.handleEvent('testCall', {}, NOW));
+    expect(noId?.onFailed).toEqual([{ type: 'emit', event: 'gatewayError', data: expect.not.objectContaining({ messageId: expect.anything() }) }]);
+  });
+});
+
+describe('Client logout (§2.4)', () => {
+  it('logged in: forward, DisconnectRequest(auth) built before clearing, revoke sid, logged-out key, presence, disconnect', () => {
+    const c = loggedInClient();
+    const sid = c.session.state.sid;
+    expect(sid).toEqual(expect.any(String));
+    const effects = c.handleEvent('logout', { messageId: 'L' }, NOW);
+    expect(types(effects)).toEqual(['publish', 'publish', 'revoke', 'emit', 'presence', 'disconnectSocket']);
+    expect(publishes(effects, 'logout')[0]?.body).toMatchObject({ userId: 'u1', clientId: CLIENT_ID });
+    expect(publishes(effects, 'disconnectAuth')[0]?.body).toEqual({
+      clientId: CLIENT_ID,
+      userId: 'u1',
+      token: 'tok-u1',
+      deviceId: 'dev',
+      cn: 'com.percero.agents.auth.vo.DisconnectRequest',
+    });
+    expect(effects[2]).toEqual({ type: 'revoke', sid });
+    expect(lastKeyState(effects)).toEqual({ clientId: CLIENT_ID, deviceId: 'dev' });
+    expect(effects[4]).toEqual({ type: 'presence', clientId: CLIENT_ID, userId: undefined, present: true });
+    expect(effects[5]).toEqual({ type: 'disconnectSocket', reason: 'logout' });
+    expect(c.session.isLoggedIn).toBe(false);
+  });
+
+  it('logged in, whatever the payload: a bad one is refused as an event but the logout still happens', () => {
+    const c = loggedInClient();
+    const effects = c.handleEvent('logout', 'junk', NOW);
+    expect(errorCodes(effects)).toEqual(['BAD_REQUEST']);
+    expect(types(effects)).toContain('revoke');
+    expect(effects.at(-1)).toEqual({ type: 'disconnectSocket', reason: 'logout' });
+  });
+
+  it('not logged in: nothing to agents, just disconnect', () => {
+    const c = startedClient();
+    const effects = c.handleEvent('logout', {}, NOW);
+    expect(errorCodes(effects)).toEqual(['UNAUTHENTICATED']);
+    expect(publishes(effects)).toEqual([]);
+    expect(effects.at(-1)).toEqual({ type: 'disconnectSocket', reason: 'logout' });
+    const notStarted = makeClient();
+    expect(types(notStarted.handleEvent('logout', {}, NOW))).toEqual(['emit', 'disconnectSocket']);
+  });
+
+  it('a key from before the logout still carries the revoked sid; the one after has none', () => {
+    const c = loggedInClient();
+    const before = keys.seal(c.session.state, NOW);
+    const sid = c.session.state.sid;
+    const effects = c.handleEvent('logout', {}, NOW);
+    const opened = keys.open(before, NOW);
+    expect(opened.ok && opened.state.sid).toBe(sid);
+    expect(lastKeyState(effects).sid).toBeUndefined();
+  });
+});
