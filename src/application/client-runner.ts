@@ -176,9 +176,11 @@ export class ClientRunner {
         return this.cancelConsume();
       case 'ackDelivery':
         (effect.delivery as Delivery).ack();
+        if (effect.ackWaitMs !== undefined) this.deps.metrics.ackWait(effect.ackWaitMs);
         return undefined;
       case 'rejectDelivery':
         (effect.delivery as Delivery).nack(effect.requeue);
+        if (!effect.requeue) this.deps.metrics.badAgentMessage();
         return undefined;
       case 'schedule':
         this.clearTimer();
@@ -209,8 +211,10 @@ export class ClientRunner {
   private emit(effect: EmitEffect): void {
     if (effect.event === 'gatewayError') {
       this.deps.metrics.gatewayError((effect.data as { code: string }).code);
-    } else if (effect.event === 'push') {
-      this.deps.metrics.messageOut(String((effect.data as { cn?: unknown }).cn ?? 'push'));
+    } else if (effect.resend) {
+      this.deps.metrics.resend();
+    } else {
+      this.deps.metrics.messageOut(effect.event);
     }
     this.socket.emit(effect.event, effect.data);
   }

@@ -1,7 +1,8 @@
 import type { AgentRouter } from './agent-router.js';
-import type { CloseReason, DeliveryRef, Effect, EmitEffect, PublishEffect } from './effects.js';
-import { gatewayError, type GatewayErrorCode } from './errors.js';
+import type { CloseReason, DeliveryRef, Effect, PublishEffect } from './effects.js';
+import type { GatewayErrorCode } from './errors.js';
 import { isPlainObject, stringField, type PlainObject } from './plain-object.js';
+import { errorEmit, parseBody, reconnectIdOf, warn } from './client-inputs.js';
 import type { KeyFailure, ReconnectKeyCodec } from './reconnect-key.js';
 import { ResendTracker } from './resend-tracker.js';
 import { Session, type SessionState } from './session.js';
@@ -13,6 +14,8 @@ export interface ClientOptions {
   sessionMaxAgeMs: number;
 }
 
+export { reconnectIdOf } from './client-inputs.js';
+
 export type ReconnectResolution = { ok: true; state: SessionState } | { ok: false; reason: KeyFailure };
 
 export interface ClientDeps {
@@ -20,26 +23,6 @@ export interface ClientDeps {
   router: AgentRouter;
   keys: ReconnectKeyCodec;
   options: ClientOptions;
-}
-
-/**
- * The reconnectId of a `message` payload's `reconnect` value, when well
- * formed. The application opens and revocation-checks it (I/O) before
- * handing the result to handleMessage.
- */
-export function reconnectIdOf(payload: unknown): string | undefined {
-  if (!isPlainObject(payload)) return undefined;
-  const value = Object.prototype.hasOwnProperty.call(payload, 'reconnect') ? payload.reconnect : undefined;
-  if (!isPlainObject(value)) return undefined;
-  return stringField(value, 'reconnectId');
-}
-
-function errorEmit(code: GatewayErrorCode, opts: { event?: string; messageId?: string } = {}): EmitEffect {
-  return { type: 'emit', event: 'gatewayError', data: gatewayError(code, opts) };
-}
-
-function warn(message: string, detail?: Record<string, unknown>): Effect {
-  return detail ? { type: 'log', level: 'warn', message, detail } : { type: 'log', level: 'warn', message };
 }
 
 /**
@@ -107,7 +90,7 @@ export class Client {
           effects.push(...this.onReconnect(payload, reconnect));
           break;
         case 'ack':
-          effects.push(...this.onAck(value));
+          effects.push(...this.onAck(value, now));
           break;
         case 'hibernate':
           effects.push(...this.onHibernate());
@@ -152,13 +135,13 @@ export class Client {
     return [{ type: 'consume', queue: this.current.clientId }, this.presence(true)];
   }
 
-  private onAck(value: unknown): Effect[] {
+  private onAck(value: unknown, now: number): Effect[] {
     if (!this.isStarted) return [errorEmit('NOT_CONNECTED')];
     const id = isPlainObject(value) ? stringField(value, 'correspondingMessageId') : undefined;
     if (id === undefined) return [errorEmit('BAD_REQUEST')];
-    const { deliveries, effects } = this.resends.release(id);
-    if (deliveries.length === 0) return [warn('ack for an unknown message id', { correspondingMessageId: id })];
-    return [...deliveries.map((delivery): Effect => ({ type: 'ackDelivery', delivery })), ...effects];
+    const { released, effects } = this.resends.release(id, now);
+    if (released === 0) return [warn('ack for an unknown message id', { correspondingMessageId: id })];
+    return effects;
   }
 
   private onHibernate(): Effect[] {
@@ -310,14 +293,5 @@ export class Client {
 
   private agentPublish(routingKey: string, body: Record<string, unknown>): PublishEffect {
     return { type: 'publish', routingKey, body, replyTo: this.current.clientId, onConfirmed: [], onFailed: [] };
-  }
-}
-
-function parseBody(body: Buffer | string): PlainObject | undefined {
-  try {
-    const value: unknown = JSON.parse(typeof body === 'string' ? body : body.toString('utf8'));
-    return isPlainObject(value) ? value : undefined;
-  } catch {
-    return undefined;
   }
 }

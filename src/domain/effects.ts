@@ -14,6 +14,8 @@ export interface EmitEffect {
   readonly type: 'emit';
   readonly event: OutboundEvent;
   readonly data: unknown;
+  /** A re-send of a push the client has not acked yet (counted in metrics). */
+  readonly resend?: true;
 }
 
 /**
@@ -45,6 +47,8 @@ export interface CancelConsumeEffect {
 export interface AckDeliveryEffect {
   readonly type: 'ackDelivery';
   readonly delivery: DeliveryRef;
+  /** For a push the client acked: ms from its first emit to the ack. */
+  readonly ackWaitMs?: number;
 }
 
 export interface RejectDeliveryEffect {

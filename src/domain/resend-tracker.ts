@@ -61,19 +61,19 @@ export class ResendTracker {
   }
 
   /** Every held delivery with that id; the timer stops once nothing is held. */
-  release(id: string): { deliveries: DeliveryRef[]; effects: Effect[] } {
-    const deliveries: DeliveryRef[] = [];
+  release(id: string, now: number): { released: number; effects: Effect[] } {
+    const effects: Effect[] = [];
     this.held = this.held.filter((h) => {
       if (h.id !== id) return true;
-      deliveries.push(h.delivery);
+      effects.push({ type: 'ackDelivery', delivery: h.delivery, ackWaitMs: now - h.firstEmitAt });
       return false;
     });
-    const effects: Effect[] = [];
+    const released = effects.length;
     if (this.held.length === 0 && this.armedAt !== undefined) {
       this.armedAt = undefined;
       effects.push({ type: 'cancelSchedule' });
     }
-    return { deliveries, effects };
+    return { released, effects };
   }
 
   /** The timer fired: re-emit what is due, or give up on the client. */
@@ -87,7 +87,7 @@ export class ResendTracker {
     }
     const effects: Effect[] = [];
     for (const h of due) {
-      effects.push({ type: 'emit', event: 'push', data: h.message });
+      effects.push({ type: 'emit', event: 'push', data: h.message, resend: true });
       h.resends = Math.max(h.resends + 1, Math.floor((now - h.firstEmitAt) / this.intervalMs));
     }
     effects.push(...this.rearm(now));

@@ -134,7 +134,7 @@ describe('Client resend of unacknowledged pushes (§3.3 step 5)', () => {
     expect(c.heldCount).toBe(1);
     expect(c.timerArmed).toBe(true);
     expect(c.handleMessage({ ack: { correspondingMessageId: 'other' } }, NOW + 300)).toEqual([
-      { type: 'ackDelivery', delivery: 'd3' },
+      { type: 'ackDelivery', delivery: 'd3', ackWaitMs: 100 },
       { type: 'cancelSchedule' },
     ]);
     expect(c.timerArmed).toBe(false);
@@ -147,7 +147,7 @@ describe('Client resend of unacknowledged pushes (§3.3 step 5)', () => {
     c.handleDelivery('d2', held('b', { n: 2 }), NOW + 400);
     const t1 = c.tick(NOW + 1000);
     expect(t1).toEqual([
-      { type: 'emit', event: 'push', data: { correspondingMessageId: 'a', n: 1 } },
+      { type: 'emit', event: 'push', data: { correspondingMessageId: 'a', n: 1 }, resend: true },
       { type: 'schedule', delayMs: 400 },
     ]);
     const t2 = c.tick(NOW + 1400);
@@ -185,7 +185,7 @@ describe('Client resend of unacknowledged pushes (§3.3 step 5)', () => {
     c.handleDelivery('d', held('m'), NOW);
     c.setResendInterval(500);
     expect(c.tick(NOW + 1000)).toEqual([
-      { type: 'emit', event: 'push', data: { correspondingMessageId: 'm' } },
+      { type: 'emit', event: 'push', data: { correspondingMessageId: 'm' }, resend: true },
       { type: 'schedule', delayMs: 500 },
     ]);
     expect(() => c.setResendInterval(0)).toThrow(RangeError);
