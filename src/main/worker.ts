@@ -83,6 +83,7 @@ export async function startWorker(config: GatewayConfig, opts: StartWorkerOption
   await app.listen({ port: config.frontend.port, host: config.frontend.host });
   const port = (app.server.address() as AddressInfo).port;
   logger.info({ port, instance, embedded: config.frontend.embedded, tls: Boolean(https) }, 'gateway listening');
+  if (config.frontend.embedded) process.stdout.write(embeddedBanner(https ? 'https' : 'http', port));
 
   let closing = false;
   let closed: Promise<void> | undefined;
@@ -116,4 +117,18 @@ export async function startWorker(config: GatewayConfig, opts: StartWorkerOption
     close: () => (closed ??= close()),
     readiness,
   };
+}
+
+function embeddedBanner(scheme: string, port: number): string {
+  return [
+    '',
+    '  ActiveStack gateway — EMBEDDED MODE, NOT FOR PRODUCTION',
+    '  In-memory broker and session store, a demo agent (user demo / password demo),',
+    '  and a development session secret. Nothing survives a restart.',
+    `  Demo page:  ${scheme}://localhost:${port}/`,
+    `  Socket.IO:  ${scheme}://localhost:${port}/socket.io (transports: websocket)`,
+    '  Production: activestack-gateway server <config.properties> (see README).',
+    '',
+    '',
+  ].join('\n');
 }
