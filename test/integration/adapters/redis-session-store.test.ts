@@ -1,0 +1,106 @@
+import { randomUUID } from 'node:crypto';
+import { createServer } from 'node:net';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createRedisClient } from '../../../src/adapters/redis/redis-client.js';
+import { RedisSessionStore } from '../../../src/adapters/redis/redis-session-store.js';
+import { sessionStoreContract } from '../../contract/session-store.contract.js';
+import { recordingLogger } from '../../contract/recording-logger.js';
+import { REDIS_HOST, REDIS_PORT, requireRedis } from '../../support/services.js';
+
+const run = randomUUID().slice(0, 8);
+let admin: Redis;
+let counter = 0;
+
+beforeAll(async () => {
+  await requireRedis();
+  admin = new Redis({ host: REDIS_HOST, port: REDIS_PORT });
+});
+
+afterAll(async () => {
+  const keys = await admin.keys(`test:${run}:*`);
+  if (keys.length > 0) await admin.del(...keys);
+  await admin.quit();
+});
+
+function newStore(keyPrefix: string): RedisSessionStore {
+  const client = createRedisClient({ host: REDIS_HOST, port: REDIS_PORT }, recordingLogger());
+  return new RedisSessionStore({ client, keyPrefix });
+}
+
+async function ready(store: RedisSessionStore): Promise<void> {
+  while (!store.isConnected()) await new Promise((resolve) => setTimeout(resolve, 5));
+}
+
+sessionStoreContract('RedisSessionStore', async () => {
+  const prefix = `test:${run}:${++counter}:`;
+  const store = newStore(prefix);
+  const peer = newStore(prefix);
+  await Promise.all([ready(store), ready(peer)]);
+  return {
+    store,
+    peer,
+    dispose: async () => {
+      await Promise.all([store.close(), peer.close()]);
+    },
+  };
+});
+
+/** A port nothing listens on: bind port 0, note it, close it. */
+async function deadPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+describe('RedisSessionStore specifics', () => {
+  it('keeps the documented key layout', async () => {
+    const prefix = `test:${run}:layout:`;
+    const store = newStore(prefix);
+    try {
+      await store.revoke('sid', 60_000);
+      await store.setPresent('inst', { clientId: 'c1', userId: 'u1' });
+      await store.setPresent('inst', { clientId: 'c2' });
+      await store.refreshInstance('inst', 60_000);
+      expect(await admin.get(`${prefix}revoked:sid`)).toBe('1');
+      expect(await admin.pttl(`${prefix}revoked:sid`)).toBeGreaterThan(0);
+      expect(await admin.hgetall(`${prefix}presence:inst`)).toEqual({ c1: 'u1', c2: '' });
+      expect(await admin.pttl(`${prefix}presence:inst`)).toBeGreaterThan(0);
+      expect(await admin.smembers(`${prefix}instances`)).toEqual(['inst']);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('stays up when Redis is unreachable: not connected, and commands fail with a cause', async () => {
+    const logger = recordingLogger();
+    const client = createRedisClient({ host: '127.0.0.1', port: await deadPort(), maxAttempts: 1 }, logger);
+    const store = new RedisSessionStore({ client });
+    try {
+      expect(store.isConnected()).toBe(false);
+      const error = (await store.isRevoked('sid').catch((e: unknown) => e)) as Error;
+      expect(error.message).toMatch(/session store isRevoked failed/);
+      expect(error.cause).toBeDefined();
+      expect(logger.records.some((r) => r.level === 'warn' && r.msg === 'redis error')).toBe(true);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('reconnects after its connection is killed', async () => {
+    const store = newStore(`test:${run}:reconnect:`);
+    const client = (store as unknown as { client: Redis }).client;
+    try {
+      await ready(store);
+      const id = await client.client('ID');
+      await admin.client('KILL', 'ID', String(id));
+      await store.revoke('after-kill', 60_000);
+      expect(await store.isRevoked('after-kill')).toBe(true);
+      expect(await client.client('ID')).not.toBe(id);
+    } finally {
+      await store.close();
+    }
+  });
+});
