@@ -98,6 +98,8 @@ export class ClientRunner {
       return false;
     };
     if (bytes > this.deps.maxPayloadBytes) return refused('PAYLOAD_TOO_LARGE');
+    // Acks are what the gateway asked for: limiting them would only cause re-sends.
+    if (event === 'message' && isAckOnly(payload)) return true;
     if (this.bucket.take(this.deps.clock.now())) return true;
     this.strikes += 1;
     if (this.strikes > this.deps.rateLimit.disconnectAfter) {
@@ -287,6 +289,12 @@ export class ClientRunner {
     if (this.consumer) void this.cancelConsume();
     this.onDisposed(this);
   }
+}
+
+function isAckOnly(payload: unknown): boolean {
+  if (typeof payload !== 'object' || payload === null) return false;
+  const keys = Object.keys(payload);
+  return keys.length === 1 && keys[0] === 'ack';
 }
 
 function messageIdOf(payload: unknown): string | undefined {

@@ -12,18 +12,12 @@ export function isPlainObject(value: unknown): value is PlainObject {
 }
 
 /**
- * Copy own enumerable keys into a fresh object. defineProperty, not
- * assignment, so a parsed `__proto__` key stays data and never swaps the
- * copy's prototype.
+ * Copy own enumerable keys into a fresh object. Spread defines properties
+ * (it never calls the `__proto__` setter), so a parsed `__proto__` key stays
+ * data and never swaps the copy's prototype; it is also the fast path.
  */
 export function copyPlain(source: PlainObject): PlainObject {
-  const out: PlainObject = {};
-  for (const key of Object.keys(source)) setField(out, key, source[key]);
-  return out;
-}
-
-export function setField(target: PlainObject, key: string, value: unknown): void {
-  Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+  return { ...source };
 }
 
 export function stringField(source: PlainObject, key: string): string | undefined {

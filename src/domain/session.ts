@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { copyPlain, setField, type PlainObject } from './plain-object.js';
+import { copyPlain, type PlainObject } from './plain-object.js';
 
 /** The session fields of PROTOCOL: what agents see of a client. */
 export interface SessionFields {
@@ -116,12 +116,12 @@ export class Session {
    */
   stamp(payload: Record<string, unknown>, authenticated: boolean): Record<string, unknown> {
     const out = copyPlain(payload);
-    setField(out, 'clientId', this.fields.clientId);
+    out.clientId = this.fields.clientId;
     if (authenticated) {
       for (const key of IDENTITY_FIELDS) {
         const value = this.fields[key];
         if (value === undefined) delete out[key];
-        else setField(out, key, value);
+        else out[key] = value;
       }
     }
     return out;
