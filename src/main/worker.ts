@@ -87,13 +87,22 @@ export async function startWorker(config: GatewayConfig, opts: StartWorkerOption
 
   let closing = false;
   let closed: Promise<void> | undefined;
+  let listening = true;
+  // Refuse at the Socket.IO level, and stop listening so that the cluster's
+  // primary (or a load balancer) sends new connections elsewhere.
+  const stopAccepting = (): void => {
+    sockets.stopAccepting();
+    if (!listening) return;
+    listening = false;
+    app.server.close();
+  };
   const close = async (): Promise<void> => {
     closing = true;
     // 1. no new sockets; 2. disconnect every socket: each client sends its
     // DisconnectRequest, returns its deliveries and cancels its consumer;
     // 3. wait (bounded) for that; 4. close HTTP + Socket.IO; 5. close the
     // demo agent, control channel, Redis and the broker connection.
-    sockets.stopAccepting();
+    stopAccepting();
     clearInterval(presenceTimer);
     gateway.disconnectAll('server-shutdown');
     if (!(await gateway.waitForClients(5000))) logger.warn({ left: gateway.clientCount }, 'clients still closing at shutdown');
@@ -112,7 +121,7 @@ export async function startWorker(config: GatewayConfig, opts: StartWorkerOption
       logger.setLevel(level);
     },
     setResendInterval: (ms) => gateway.setResendInterval(ms),
-    stopAccepting: () => sockets.stopAccepting(),
+    stopAccepting,
     waitForClients: (timeoutMs) => gateway.waitForClients(timeoutMs),
     close: () => (closed ??= close()),
     readiness,

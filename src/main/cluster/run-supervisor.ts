@@ -1,0 +1,34 @@
+import { hostname } from 'node:os';
+import { ControlService, DEFAULT_GRACE_MS } from '../../application/control.js';
+import type { GatewayConfig } from '../config/index.js';
+import type { RootLogger } from '../logger.js';
+import { createControlChannel } from './control-channel.js';
+import { onStopSignals } from './signals.js';
+import { Supervisor } from './supervisor.js';
+import { SupervisorControl } from './supervisor-control.js';
+
+/**
+ * The cluster primary. Only it listens to the control channel, so each
+ * command runs once per instance and is fanned out to the workers over IPC
+ * (a rolling restart needs one coordinator anyway); replies are per worker.
+ */
+export async function runSupervisor(config: GatewayConfig, logger: RootLogger): Promise<Supervisor> {
+  const supervisor = new Supervisor(config, logger);
+  supervisor.start();
+  const channel = createControlChannel(config, logger.child({ component: 'control' }));
+  const service = new ControlService(channel, new SupervisorControl(supervisor, logger), {
+    instance: `${hostname()}:${process.pid}`,
+    pid: process.pid,
+    shutdownCode: config.frontend.shutdownCode,
+    defaultResendInterval: config.frontend.clientMessageResendInterval,
+    logger: logger.child({ component: 'control' }),
+  });
+  service.start().catch((err: unknown) => logger.error({ err }, 'control channel unavailable; control commands will not be received'));
+  const removeSignals = onStopSignals((mode) => void supervisor.shutdown(mode, DEFAULT_GRACE_MS));
+  void supervisor.done.then(async () => {
+    service.stop();
+    removeSignals();
+    await channel.close().catch((err: unknown) => logger.warn({ err }, 'control channel close failed'));
+  });
+  return supervisor;
+}

@@ -1,0 +1,53 @@
+import type { ControlAction, ControlTarget, StopMode, WorkerOutcome } from '../../application/control.js';
+import type { LogLevel } from '../../application/ports.js';
+import type { RootLogger } from '../logger.js';
+import type { Supervisor } from './supervisor.js';
+
+/** Control commands on a cluster: per-worker queries over IPC, restarts and shutdown by the supervisor. */
+export class SupervisorControl implements ControlTarget {
+  constructor(
+    private readonly supervisor: Supervisor,
+    private readonly logger: RootLogger,
+  ) {}
+
+  async clientCount(): Promise<WorkerOutcome[]> {
+    return this.outcomes(await this.supervisor.queryAll({ op: 'clientcount' }));
+  }
+
+  async setLogLevel(level: LogLevel): Promise<WorkerOutcome[]> {
+    this.logger.setLevel(level);
+    return this.outcomes(await this.supervisor.queryAll({ op: 'loglevel', level }));
+  }
+
+  async setResendInterval(ms: number): Promise<WorkerOutcome[]> {
+    return this.outcomes(await this.supervisor.queryAll({ op: 'resend', ms }));
+  }
+
+  async restart(mode: StopMode, ms: number): Promise<ControlAction> {
+    return this.action(() => (mode === 'immediate' ? this.supervisor.rollingRestart(ms) : this.supervisor.gracefulRestart(ms)));
+  }
+
+  async shutdown(mode: StopMode, ms: number): Promise<ControlAction> {
+    return this.action(() => this.supervisor.shutdown(mode, ms));
+  }
+
+  private action(run: () => Promise<void>): ControlAction {
+    const refused = this.supervisor.isShuttingDown();
+    const outcomes = this.supervisor.serving().map(({ pid }) =>
+      refused ? { pid, ok: false, error: 'shutting down' } : { pid, ok: true },
+    );
+    return {
+      outcomes,
+      start: () => {
+        if (refused) return;
+        run().catch((err: unknown) => this.logger.error({ err }, 'control action failed'));
+      },
+    };
+  }
+
+  private outcomes(answers: Array<{ pid: number; ok: boolean; clients?: number; error?: string }>): WorkerOutcome[] {
+    return answers.map(({ pid, ok, clients, error }) => ({
+      pid, ok, ...(clients !== undefined ? { clients } : {}), ...(error !== undefined ? { error } : {}),
+    }));
+  }
+}
