@@ -27,6 +27,8 @@ export interface RunnerDeps {
   readonly sessionMaxAgeMs: number;
   readonly maxPayloadBytes: number;
   readonly rateLimit: { burst: number; perSecond: number; disconnectAfter: number };
+  /** The metrics label of a client event: bounded, whatever clients send. */
+  readonly eventLabel: (event: string) => string;
 }
 
 /**
@@ -77,7 +79,7 @@ export class ClientRunner {
 
   private onSocketEvent(event: string, payload: unknown, bytes: number): void {
     if (this.disposed) return;
-    this.deps.metrics.messageIn(event);
+    this.deps.metrics.messageIn(this.deps.eventLabel(event));
     if (!this.admit(event, payload, bytes)) return;
     if (event === 'message') {
       this.queue.submit(() => this.onSpecialMessage(payload));

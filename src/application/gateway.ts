@@ -73,6 +73,7 @@ export class Gateway {
         sessionMaxAgeMs: this.clientOptions.sessionMaxAgeMs,
         maxPayloadBytes: this.options.maxPayloadBytes,
         rateLimit: this.options.rateLimit,
+        eventLabel: this.eventLabel,
       },
       this.logger.child({ clientId, socketId: socket.id }),
       (r) => this.forget(r),
@@ -81,6 +82,9 @@ export class Gateway {
     this.metrics.clientsConnected(1);
     return runner;
   }
+
+  private readonly eventLabel = (event: string): string =>
+    event === 'message' || this.options.router.classify(event) !== 'unknown' ? event : 'unknown';
 
   get clientCount(): number {
     return this.runners.size;

@@ -43,9 +43,10 @@ function load(file: string | undefined, flags: Flags): { config: GatewayConfig; 
 export async function runServer(file: string | undefined, flags: Flags): Promise<void> {
   const { config, warnings } = load(file, flags);
   const logger = createLogger(config, { bindings: cluster.isWorker ? { worker: process.env.ASGW_WORKER_SLOT } : {} });
+  // Workers check too: after a restart they read a config file that may have changed.
+  assertProductionSafe(config);
   if (cluster.isWorker) return runClusterWorker(config, logger);
   for (const w of warnings) logger.warn(w);
-  assertProductionSafe(config);
 
   const flash = config.frontend.flash_policy_port > 0
     ? await startFlashPolicyServer(config.frontend.flash_policy_port, config.frontend.host, logger.child({ component: 'flash' }))

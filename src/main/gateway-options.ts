@@ -2,7 +2,7 @@ import { AgentRouter } from '../domain/agent-router.js';
 import { ReconnectKeyCodec } from '../domain/reconnect-key.js';
 import type { GatewayOptions } from '../application/gateway.js';
 import type { SocketIoOptions } from './build-gateway.js';
-import type { GatewayConfig } from './config/index.js';
+import { ConfigError, type GatewayConfig } from './config/index.js';
 
 /** The use case's options from the configuration. */
 export function gatewayOptions(config: GatewayConfig, instance: string): GatewayOptions {
@@ -31,9 +31,13 @@ export function gatewayOptions(config: GatewayConfig, instance: string): Gateway
 /** Socket.IO's options from `gateway.socketio.*` (seconds in the config, ms here). */
 export function socketIoOptions(config: GatewayConfig): SocketIoOptions {
   const s = config.gateway.socketio;
+  const transports = s.transports.filter((t): t is 'websocket' | 'polling' => t === 'websocket' || t === 'polling');
+  if (transports.length !== s.transports.length || transports.length === 0) {
+    throw new ConfigError('gateway.socketio.transports', `must list websocket and/or polling, got "${s.transports.join(',')}"`);
+  }
   return {
     path: s.path,
-    transports: s.transports.filter((t): t is 'websocket' | 'polling' => t === 'websocket' || t === 'polling'),
+    transports,
     pingIntervalMs: s.interval * 1000,
     pingTimeoutMs: s.timeout * 1000,
     // Packets between maxPayloadBytes and this get PAYLOAD_TOO_LARGE; beyond

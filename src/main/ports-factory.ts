@@ -48,9 +48,11 @@ function embeddedPorts(logger: Logger): WorkerPorts {
   };
 }
 
+/** `host`, `host:port`, `[v6]` or `[v6]:port`. */
 function hostPort(spec: string, defaultPort: number): { host: string; port: number } {
-  const [host, port] = spec.split(':');
-  return { host: host ?? spec, port: port ? Number(port) : defaultPort };
+  const m = /^\[([^\]]+)\](?::(\d+))?$/.exec(spec) ?? /^([^:]+)(?::(\d+))?$/.exec(spec);
+  if (!m) return { host: spec, port: defaultPort };
+  return { host: m[1]!, port: m[2] ? Number(m[2]) : defaultPort };
 }
 
 function redisOptions(config: GatewayConfig, name: string): RedisClientOptions {

@@ -24,6 +24,7 @@ export class RedisControlChannel implements ControlChannel {
   private readonly commandHandlers = new Set<(line: string) => void>();
   private readonly replyHandlers = new Set<(reply: ControlReply) => void>();
   private closed = false;
+  private readonly wanted = new Set<string>();
 
   constructor(options: RedisControlChannelOptions) {
     this.client = options.client;
@@ -33,11 +34,19 @@ export class RedisControlChannel implements ControlChannel {
     this.subscriber = this.client.duplicate();
     watchRedisClient(this.subscriber, this.logger);
     this.subscriber.on('message', (channel: string, message: string) => this.onMessage(channel, message));
+    // ioredis re-subscribes what was subscribed; a subscribe that failed
+    // (Redis down at start-up) is retried here whenever the connection is ready.
+    this.subscriber.on('ready', () => {
+      for (const channel of this.wanted) {
+        this.subscriber.subscribe(channel).catch((err: unknown) => this.logger.warn({ err, channel }, 'control channel subscribe failed'));
+      }
+    });
   }
 
+  /** Rejects if Redis cannot be reached now; the handler stays and is subscribed once it can. */
   async onCommand(handler: (line: string) => void): Promise<void> {
-    await this.subscribe(this.commandChannel);
     this.commandHandlers.add(handler);
+    await this.subscribe(this.commandChannel);
   }
 
   async sendCommand(line: string): Promise<void> {
@@ -45,8 +54,8 @@ export class RedisControlChannel implements ControlChannel {
   }
 
   async onReply(handler: (reply: ControlReply) => void): Promise<void> {
-    await this.subscribe(this.replyChannel);
     this.replyHandlers.add(handler);
+    await this.subscribe(this.replyChannel);
   }
 
   async sendReply(reply: ControlReply): Promise<void> {
@@ -63,6 +72,7 @@ export class RedisControlChannel implements ControlChannel {
 
   private async subscribe(channel: string): Promise<void> {
     this.assertOpen();
+    this.wanted.add(channel);
     try {
       await this.subscriber.subscribe(channel);
     } catch (err) {

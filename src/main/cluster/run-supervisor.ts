@@ -23,7 +23,7 @@ export async function runSupervisor(config: GatewayConfig, logger: RootLogger): 
     defaultResendInterval: config.frontend.clientMessageResendInterval,
     logger: logger.child({ component: 'control' }),
   });
-  service.start().catch((err: unknown) => logger.error({ err }, 'control channel unavailable; control commands will not be received'));
+  service.start().catch((err: unknown) => logger.error({ err }, 'control channel unavailable for now; subscribing again when Redis is back'));
   const removeSignals = onStopSignals((mode) => void supervisor.shutdown(mode, DEFAULT_GRACE_MS));
   void supervisor.done.then(async () => {
     service.stop();

@@ -96,7 +96,7 @@ export async function runSingleProcess(
       logger: logger.child({ component: 'control' }),
     });
     // Redis may be down at start: the gateway serves anyway.
-    s.start().catch((err: unknown) => logger.error({ err }, 'control channel unavailable; control commands will not be received'));
+    s.start().catch((err: unknown) => logger.error({ err }, 'control channel unavailable for now; subscribing again when Redis is back'));
     return s;
   };
   let service = attach(running);

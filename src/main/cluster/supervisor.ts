@@ -15,6 +15,8 @@ interface WorkerState {
   readonly slot: number;
   lastHeardAt: number;
   heartbeats: number;
+  /** Has sent a heartbeat while listening: it started for real. */
+  serving: boolean;
   memoryWarned: boolean;
   leaving?: Leaving;
   killTimer?: NodeJS.Timeout;
@@ -116,7 +118,7 @@ export class Supervisor {
     let markListening!: () => void;
     const listening = new Promise<void>((resolve) => { markListening = resolve; });
     const state: WorkerState = {
-      worker, slot, lastHeardAt: Date.now(), heartbeats: 0, memoryWarned: false, pending: new Map(), listening, markListening,
+      worker, slot, lastHeardAt: Date.now(), heartbeats: 0, serving: false, memoryWarned: false, pending: new Map(), listening, markListening,
     };
     this.workers.set(worker.id, state);
     worker.on('message', (msg: unknown) => this.onMessage(state, msg));
@@ -133,8 +135,15 @@ export class Supervisor {
 
   private onHeartbeat(state: WorkerState, beat: Heartbeat): void {
     state.lastHeardAt = Date.now();
-    if (state.heartbeats++ === 0) this.failures[state.slot] = 0;
-    if (beat.listening) state.markListening();
+    state.heartbeats++;
+    // The first heartbeat of a worker that listens resets its failures: one
+    // that beats and then fails to start (port taken, bad TLS file) must
+    // still back off.
+    if (beat.listening && !state.serving) {
+      state.serving = true;
+      this.failures[state.slot] = 0;
+      state.markListening();
+    }
     if (state.leaving !== undefined) return;
     const verdict = memoryVerdict(beat.memory, this.config.cluster);
     const pid = state.worker.process.pid;
