@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { Command, InvalidArgumentError } from 'commander';
 import { startFlashPolicyServer } from '../adapters/flash/flash-policy-server.js';
 import { runClusterWorker, runSingleProcess, runSupervisor, createControlChannel } from './cluster/index.js';
-import { assertProductionSafe, ConfigError, loadConfig, type GatewayConfig } from './config/index.js';
+import { assertProductionSafe, ConfigError, httpsOptions, loadConfig, type GatewayConfig } from './config/index.js';
 import { runConsole } from './console.js';
 import { createLogger } from './logger.js';
 
@@ -47,6 +47,9 @@ export async function runServer(file: string | undefined, flags: Flags): Promise
   assertProductionSafe(config);
   if (cluster.isWorker) return runClusterWorker(config, logger);
   for (const w of warnings) logger.warn(w);
+  // Read the TLS files once here: a missing one stops start-up naming its
+  // key, instead of every worker failing and restarting.
+  if (config.frontend.ssl) httpsOptions(config);
 
   const flash = config.frontend.flash_policy_port > 0
     ? await startFlashPolicyServer(config.frontend.flash_policy_port, config.frontend.host, logger.child({ component: 'flash' }))

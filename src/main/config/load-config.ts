@@ -133,6 +133,7 @@ export function assertProductionSafe(config: GatewayConfig): void {
     );
   }
   if (config.frontend.ssl && (config.frontend.private_key === '' || config.frontend.certificate === '')) {
-    throw new ConfigError('frontend.private_key', 'frontend.ssl=true needs frontend.private_key and frontend.certificate');
+    const missing = config.frontend.private_key === '' ? 'frontend.private_key' : 'frontend.certificate';
+    throw new ConfigError(missing, 'frontend.ssl=true needs frontend.private_key and frontend.certificate');
   }
 }
