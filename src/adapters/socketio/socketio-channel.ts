@@ -3,19 +3,20 @@ import type { SocketChannel } from '../../application/ports.js';
 
 /**
  * A Socket.IO socket as the application's SocketChannel. The raw size of
- * each incoming packet is read from Engine.IO before Socket.IO decodes it
- * (decoding and dispatch are synchronous, so the size of the last packet
- * belongs to the event being dispatched).
+ * each incoming event is read from Engine.IO before Socket.IO decodes it.
+ * Socket.IO dispatches a decoded event on a later tick, so sizes wait in a
+ * FIFO: one entry per EVENT / BINARY_EVENT packet (type digit 2 or 5), each
+ * of which becomes exactly one event, in order.
  */
 export class SocketIoChannel implements SocketChannel {
-  private lastPacketBytes = 0;
+  private readonly sizes: number[] = [];
 
   constructor(private readonly socket: Socket) {
     socket.conn.on('packet', (packet: { type: string; data?: unknown }) => {
-      if (packet.type === 'message') {
-        const data = packet.data;
-        this.lastPacketBytes = typeof data === 'string' ? data.length : Buffer.isBuffer(data) ? data.length : 0;
-      }
+      const data = packet.data;
+      if (packet.type !== 'message' || typeof data !== 'string') return;
+      const kind = data.charCodeAt(0);
+      if (kind === 0x32 || kind === 0x35) this.sizes.push(data.length);
     });
   }
 
@@ -33,7 +34,7 @@ export class SocketIoChannel implements SocketChannel {
 
   onEvent(handler: (event: string, payload: unknown, bytes: number) => void): void {
     this.socket.onAny((event: string, ...args: unknown[]) => {
-      handler(event, args[0], this.lastPacketBytes);
+      handler(event, args[0], this.sizes.shift() ?? 0);
     });
   }
 
