@@ -258,9 +258,11 @@ export class Client {
       this.agentPublish('disconnect', this.router.disconnectRequest(this.current)),
     ];
     const { deliveries, effects: timer } = this.resends.drain();
-    // Cancelling the consumer does not return unacked deliveries: nack them first.
-    for (const delivery of deliveries) effects.push({ type: 'rejectDelivery', delivery, requeue: true });
+    // Cancel first: a requeued delivery would otherwise go straight back to
+    // this same consumer. Cancelling alone does not return what it holds,
+    // so the held deliveries are nacked once it is cancelled.
     if (this.isStarted) effects.push({ type: 'cancelConsume' });
+    for (const delivery of deliveries) effects.push({ type: 'rejectDelivery', delivery, requeue: true });
     effects.push(...timer);
     if (this.isStarted) effects.push(this.presence(false));
     effects.push({ type: 'log', level: 'debug', message: 'client closed', detail: { reason } });

@@ -1,5 +1,6 @@
 import type { Channel, ChannelModel, ConsumeMessage } from 'amqplib';
 import type { Consumer, ConsumerHandlers, Delivery, Logger } from '../../application/ports.js';
+import { AmqpDeclarer } from './amqp-declarer.js';
 
 interface Registration {
   readonly queue: string;
@@ -8,48 +9,56 @@ interface Registration {
   /** Consumer tag and channel of its current incarnation, if any. */
   tag?: string;
   channel?: Channel;
+  /** Deliveries that arrived between our basic.cancel and its cancel-ok. */
+  late?: ConsumeMessage[];
 }
 
 /**
- * Every live consumer of the process, on one shared consuming channel (not
- * a channel per client). Remembers them so a new connection can consume
- * them again; a delivery handle only ever acts on the channel it came from.
+ * Every live consumer of the process, spread over a small pool of
+ * consuming channels (not a channel per client). Remembers them so a new
+ * connection can consume them again; a delivery handle only ever acts on
+ * the channel it came from, and only while that channel lives.
  */
 export class AmqpConsumerRegistry {
-  private channel: Channel | undefined;
-  /** Queue declarations run on their own channel: a refused declare closes only that one. */
-  private declareChannel: Channel | undefined;
-  private connection: ChannelModel | undefined;
+  private channels: Channel[] = [];
+  private readonly live = new Set<Channel>();
+  private next = 0;
+  private readonly declarer: AmqpDeclarer;
   private readonly registrations = new Set<Registration>();
+  private readonly poolSize: number;
 
   constructor(
-    private readonly options: { readonly durable: boolean; readonly prefetch: number },
+    private readonly options: { readonly durable: boolean; readonly prefetch: number; readonly channels?: number },
     private readonly onChannelLost: (err: Error, epoch: number) => void,
     private readonly logger: Logger,
-  ) {}
+  ) {
+    this.poolSize = Math.max(1, options.channels ?? 4);
+    this.declarer = new AmqpDeclarer(options.durable, this.poolSize, logger);
+  }
 
-  /** Open the consuming channel on a new connection and consume every live registration again. */
+  /** Open the consuming channels on a new connection and consume every live registration again. */
   async attach(connection: ChannelModel, epoch: number): Promise<void> {
-    const channel = await connection.createChannel();
-    await channel.prefetch(this.options.prefetch);
-    channel.on('error', (err: Error) => this.logger.warn({ err }, 'amqp consume channel error'));
-    channel.on('close', () => {
-      if (this.channel !== channel) return;
-      this.channel = undefined;
-      this.onChannelLost(new Error('amqp consume channel closed'), epoch);
-    });
-    this.connection = connection;
-    this.channel = channel;
-    for (const registration of [...this.registrations]) {
-      if (registration.live) await this.restart(registration, channel);
-    }
+    const channels: Channel[] = [];
+    for (let i = 0; i < this.poolSize; i++) channels.push(await this.openChannel(connection, epoch));
+    this.channels = channels;
+    for (const ch of channels) this.live.add(ch);
+    this.declarer.attach(connection);
+    // Re-consume in parallel across the channels, one line per channel.
+    const lines: Registration[][] = channels.map(() => []);
+    let i = 0;
+    for (const registration of this.registrations) if (registration.live) lines[i++ % lines.length]!.push(registration);
+    await Promise.all(
+      lines.map(async (line, n) => {
+        for (const registration of line) await this.restart(registration, channels[n]!);
+      }),
+    );
     this.logger.debug({ consumers: this.registrations.size }, 'amqp consumers re-established');
   }
 
   detach(): void {
-    this.channel = undefined;
-    this.declareChannel = undefined;
-    this.connection = undefined;
+    this.channels = [];
+    this.live.clear();
+    this.declarer.detach();
   }
 
   /** Forget every consumer without telling anyone: the bus is closing. */
@@ -64,18 +73,34 @@ export class AmqpConsumerRegistry {
   }
 
   async consume(queue: string, handlers: ConsumerHandlers): Promise<Consumer> {
-    if (!this.channel) throw new Error(`cannot consume "${queue}": message bus is not connected`);
+    const channel = this.pick();
+    if (!channel) throw new Error(`cannot consume "${queue}": message bus is not connected`);
     const registration: Registration = { queue, handlers, live: true };
-    await this.start(registration);
+    await this.start(registration, channel);
     // Added only once consuming: if the connection dropped meanwhile, start() threw.
     this.registrations.add(registration);
     return { cancel: () => this.cancel(registration) };
   }
 
-  private async start(registration: Registration): Promise<void> {
-    const channel = this.channel;
-    if (!channel) throw new Error(`cannot consume "${registration.queue}": message bus is not connected`);
-    await this.declare(registration.queue);
+  private async openChannel(connection: ChannelModel, epoch: number): Promise<Channel> {
+    const channel = await connection.createChannel();
+    await channel.prefetch(this.options.prefetch);
+    channel.on('error', (err: Error) => this.logger.warn({ err }, 'amqp consume channel error'));
+    channel.on('close', () => {
+      if (!this.live.delete(channel)) return;
+      this.onChannelLost(new Error('amqp consume channel closed'), epoch);
+    });
+    return channel;
+  }
+
+  private pick(): Channel | undefined {
+    if (this.channels.length === 0) return undefined;
+    this.next = (this.next + 1) % this.channels.length;
+    return this.channels[this.next];
+  }
+
+  private async start(registration: Registration, channel: Channel): Promise<void> {
+    await this.declarer.declare(registration.queue);
     const reply = await channel.consume(
       registration.queue,
       (message) => this.onMessage(registration, channel, message),
@@ -98,35 +123,13 @@ export class AmqpConsumerRegistry {
    */
   private async restart(registration: Registration, channel: Channel): Promise<void> {
     try {
-      await this.start(registration);
+      await this.start(registration, channel);
     } catch (err) {
-      if (this.channel !== channel) throw err;
+      if (!this.live.has(channel)) throw err;
       this.logger.error({ err, queue: registration.queue }, 'amqp consumer could not be re-established');
       registration.live = false;
       this.registrations.delete(registration);
       registration.handlers.onCancelled();
-    }
-  }
-
-  private async declare(queue: string): Promise<void> {
-    const connection = this.connection;
-    if (!connection) throw new Error(`cannot declare "${queue}": message bus is not connected`);
-    if (!this.declareChannel) {
-      const channel = await connection.createChannel();
-      channel.on('error', (err: Error) => this.logger.warn({ err }, 'amqp declare channel error'));
-      channel.on('close', () => {
-        if (this.declareChannel === channel) this.declareChannel = undefined;
-      });
-      this.declareChannel = channel;
-    }
-    try {
-      await this.declareChannel.assertQueue(queue, {
-        durable: this.options.durable,
-        autoDelete: false,
-        exclusive: false,
-      });
-    } catch (err) {
-      throw new Error(`declaring queue "${queue}" failed`, { cause: err });
     }
   }
 
@@ -135,13 +138,18 @@ export class AmqpConsumerRegistry {
     registration.live = false;
     this.registrations.delete(registration);
     const { channel, tag } = registration;
-    if (!channel || !tag || channel !== this.channel) return;
+    if (!channel || !tag || !this.live.has(channel)) return;
+    registration.late = [];
     try {
       await channel.cancel(tag);
     } catch (err) {
       // The channel died under us: the consumer died with it.
       this.logger.debug({ err, queue: registration.queue }, 'amqp cancel on a closed channel');
     }
+    // Only now: a requeue before cancel-ok would go straight back to this consumer.
+    const late = registration.late;
+    registration.late = undefined;
+    for (const message of late) this.settle(channel, message, (ch) => ch.nack(message, false, true));
   }
 
   private onMessage(registration: Registration, channel: Channel, message: ConsumeMessage | null): void {
@@ -154,8 +162,8 @@ export class AmqpConsumerRegistry {
       return;
     }
     if (!registration.live) {
-      // Arrived between our basic.cancel and its cancel-ok: nobody wants it, give it back.
-      this.settle(channel, message, (ch) => ch.nack(message, false, true));
+      if (registration.late) registration.late.push(message);
+      else this.settle(channel, message, (ch) => ch.nack(message, false, true));
       return;
     }
     let settled = false;
@@ -183,7 +191,7 @@ export class AmqpConsumerRegistry {
 
   /** Acting on a tag of a dead channel would kill the new one, so stale handles do nothing. */
   private settle(channel: Channel, message: ConsumeMessage, action: (ch: Channel) => void): void {
-    if (channel !== this.channel) return;
+    if (!this.live.has(channel)) return;
     try {
       action(channel);
     } catch (err) {

@@ -6,6 +6,13 @@ export interface AmqpMessageBusOptions {
   readonly durable: boolean;
   /** Unacknowledged deliveries per consumer. */
   readonly prefetch: number;
+  /**
+   * Channels that consumers (and, separately, queue declarations) are spread
+   * over. AMQP runs one synchronous method at a time per channel, so with
+   * one channel every client's declare/consume/cancel waits in one line.
+   * Default 4.
+   */
+  readonly channels?: number;
   readonly reconnect: {
     /** First retry delay after a failure; doubles per failed attempt, with jitter. */
     readonly initialMs: number;

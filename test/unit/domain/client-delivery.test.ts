@@ -45,7 +45,7 @@ describe('Client reply queue (§3.3)', () => {
       const c = startedClient();
       c.handleDelivery('held', push({ correspondingMessageId: 'm', x: 1 }), NOW);
       const effects = c.handleDelivery('e', push({ EOL: true, clientId: CLIENT_ID }), NOW);
-      expect(types(effects)).toEqual(['ackDelivery', 'publish', 'rejectDelivery', 'cancelConsume', 'cancelSchedule', 'presence', 'log', 'disconnectSocket', 'dispose']);
+      expect(types(effects)).toEqual(['ackDelivery', 'publish', 'cancelConsume', 'rejectDelivery', 'cancelSchedule', 'presence', 'log', 'disconnectSocket', 'dispose']);
       expect(acks(effects)).toEqual(['e']);
       expect(rejects(effects)).toEqual([['held', true]]);
       expect(effects).toContainEqual({ type: 'disconnectSocket', reason: 'eol' });
@@ -194,13 +194,13 @@ describe('Client resend of unacknowledged pushes (§3.3 step 5)', () => {
 });
 
 describe('Client close (§2.4)', () => {
-  it('DisconnectRequest(sync), requeue held deliveries before cancelling, clear the timer, absent, dispose last', () => {
+  it('DisconnectRequest(sync), cancel the consumer, then requeue held deliveries, clear the timer, absent, dispose last', () => {
     const c = makeClient();
     c.handleMessage({ reconnect: { reconnectId: 'k' } }, NOW, { ok: true, state: { clientId: 'old', userId: 'u', sid: 's' } });
     c.handleDelivery('h1', push({ correspondingMessageId: 'a' }), NOW);
     c.handleDelivery('h2', push({ correspondingMessageId: 'b' }), NOW);
     const effects = c.close('client-gone', NOW + 10);
-    expect(types(effects)).toEqual(['publish', 'rejectDelivery', 'rejectDelivery', 'cancelConsume', 'cancelSchedule', 'presence', 'log', 'dispose']);
+    expect(types(effects)).toEqual(['publish', 'cancelConsume', 'rejectDelivery', 'rejectDelivery', 'cancelSchedule', 'presence', 'log', 'dispose']);
     expect(effects[0]).toEqual({
       type: 'publish',
       routingKey: 'disconnect',
