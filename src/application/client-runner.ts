@@ -116,22 +116,32 @@ export class ClientRunner {
     const reconnectId = reconnectIdOf(payload);
     if (reconnectId === undefined) return this.run(this.client.handleMessage(payload, this.deps.clock.now()));
     return this.resolveReconnect(reconnectId).then((resolution) => {
+      if (resolution === 'retry') {
+        // Neither valid nor invalid: the session survives, the client retries with the same key.
+        this.emit({
+          type: 'emit',
+          event: 'gatewayError',
+          data: gatewayError('AGENT_UNAVAILABLE', { message: 'The session store is unavailable; reconnect with the same key.' }),
+        });
+        this.disconnect('store-unavailable');
+        return;
+      }
       if (!resolution.ok) this.log.info({ reason: resolution.reason }, 'reconnect key refused');
       return this.run(this.client.handleMessage(payload, this.deps.clock.now(), resolution));
     });
   }
 
-  private async resolveReconnect(reconnectId: string): Promise<ReconnectResolution> {
+  private async resolveReconnect(reconnectId: string): Promise<ReconnectResolution | 'retry'> {
     const opened = this.deps.keys.open(reconnectId, this.deps.clock.now());
     if (!opened.ok) return opened;
     const sid = opened.state.sid;
     if (sid === undefined) return { ok: true, state: opened.state };
     try {
-      // Fail closed: a key whose revocation cannot be checked is not trusted.
       if (await this.deps.store.isRevoked(sid)) return { ok: false, reason: 'revoked' };
     } catch (err) {
-      this.log.warn({ err }, 'revocation check failed: reconnect key refused');
-      return { ok: false, reason: 'revoked' };
+      // A key whose revocation cannot be checked is not trusted, nor thrown away.
+      this.log.warn({ err }, 'revocation check failed: client asked to retry');
+      return 'retry';
     }
     return { ok: true, state: opened.state };
   }

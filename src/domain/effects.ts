@@ -126,10 +126,12 @@ export type CloseReason =
   | 'eol' // agent sent EOL, or the broker cancelled the consumer
   | 'resend-limit' // client never acked (frontend.maxResends)
   | 'rate-limited' // kept flooding after RATE_LIMITED
+  | 'store-unavailable' // a reconnect key could not be checked for revocation: retry with it
   | 'server-shutdown'; // drain on restart/shutdown
 
 export const RESUMABLE_CLOSE_REASONS: ReadonlySet<CloseReason> = new Set<CloseReason>([
   'client-gone',
   'resend-limit',
+  'store-unavailable',
   'server-shutdown',
 ]);

@@ -75,6 +75,25 @@ describe('reconnect (PROTOCOL §2.1, §4)', () => {
     expect(b.received.findIndex((r) => r.event === 'gatewayError')).toBe(-1);
   });
 
+  it('a key whose revocation cannot be checked is kept: AGENT_UNAVAILABLE, socket closed, the same key works later', async () => {
+    gw = await startEmbeddedGateway();
+    const a = await socket(gw);
+    const key = await login(a);
+    a.close();
+    const isRevoked = gw.store.isRevoked.bind(gw.store);
+    gw.store.isRevoked = () => Promise.reject(new Error('session store down'));
+    const b = await socket(gw);
+    b.emit('message', { reconnect: { reconnectId: key } });
+    expect((await b.next('gatewayError')).data).toMatchObject({ code: 'AGENT_UNAVAILABLE' });
+    await b.next('disconnect');
+    expect(b.all('gatewayConnectAck')).toEqual([]);
+    gw.store.isRevoked = isRevoked;
+    const c = await socket(gw);
+    c.emit('message', { reconnect: { reconnectId: key } });
+    expect(publicPart((await c.next('gatewayConnectAck')).data as string).userId).toBe('demo-user');
+    expect(c.all('gatewayError')).toEqual([]);
+  });
+
   it('{reconnect: null} is an invalid key too, then a plain connect', async () => {
     gw = await startEmbeddedGateway();
     const b = await socket(gw);
