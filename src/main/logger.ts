@@ -39,20 +39,24 @@ export function createLogger(config: Pick<GatewayConfig, 'frontend'>, opts: Crea
   else root = pino(options);
 
   const enabled = (lvl: LogLevel): boolean => ORDER[lvl] >= ORDER[state.level];
-  const wrap = (p: PinoLogger): Logger => {
+  // A child's pino logger is made on its first enabled line: one per client
+  // socket, and most never log anything.
+  const wrap = (make: () => PinoLogger): Logger => {
+    let made: PinoLogger | undefined;
+    const get = (): PinoLogger => (made ??= make());
     const at = (lvl: Exclude<LogLevel, 'silent' | 'fatal'>) =>
       (obj: Record<string, unknown> | string, msg?: string): void => {
         if (!enabled(lvl)) return;
-        if (typeof obj === 'string') p[lvl](obj);
-        else p[lvl](obj, msg);
+        if (typeof obj === 'string') get()[lvl](obj);
+        else get()[lvl](obj, msg);
       };
     return {
       trace: at('trace'), debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error'),
-      child: (bindings) => wrap(p.child(bindings)),
+      child: (bindings) => wrap(() => get().child(bindings)),
     };
   };
   return {
-    ...wrap(root),
+    ...wrap(() => root),
     setLevel(level: string): void {
       if (!(level in ORDER)) throw new Error(`unknown log level "${level}"; one of ${Object.keys(ORDER).join(', ')}`);
       state.level = level as LogLevel;
