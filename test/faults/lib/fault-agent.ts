@@ -153,7 +153,9 @@ export class FaultAgent {
     try {
       const channel = await conn.createChannel();
       channel.on('error', () => undefined);
-      await channel.prefetch(200);
+      // High: a ReconnectRequest must be seen at once (it redirects new pushes),
+      // even while earlier ones are still moving queued messages.
+      await channel.prefetch(5000);
       const publisher = await conn.createConfirmChannel();
       publisher.on('error', () => undefined);
       publisher.on('return', (m: ConsumeMessage) => this.returned.add(String(m.properties.messageId)));
