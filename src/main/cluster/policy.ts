@@ -1,7 +1,7 @@
 /**
  * The supervisor's decisions, as pure functions so they are tested without
  * processes: how long to wait before restarting, when a worker is silent,
- * when it uses too much memory.
+ * what a restart does with a slot, when it uses too much memory.
  */
 
 export interface BackoffConfig {
@@ -28,13 +28,69 @@ export function maxRestartDelay(failures: number, cfg: BackoffConfig): number {
 export const STARTUP_GRACE_MS = 30_000;
 
 /**
- * True when a worker last heard of at `lastHeardAt` is overdue at `now`.
- * Before its first heartbeat a worker is still loading and connecting to
- * the broker, which takes longer than a heartbeat gap on a busy machine.
+ * How long a worker taking over the clients of a stopped one may go
+ * without a heartbeat. A wave of reconnects (hundreds of resumes, each with
+ * Redis and broker round trips) can starve the heartbeat timer for longer
+ * than workerTimeout; killing the worker then sends its clients to the
+ * next one, which goes silent in turn.
  */
-export function isSilent(lastHeardAt: number, now: number, workerTimeout: number, heartbeats = 1): boolean {
-  const limit = heartbeats === 0 ? Math.max(workerTimeout, STARTUP_GRACE_MS) : workerTimeout;
-  return now - lastHeardAt > limit;
+export const TAKEOVER_GRACE_MS = STARTUP_GRACE_MS;
+
+/** Most a restart waits for a replacement to listen before giving up on it. */
+export const REPLACEMENT_LISTEN_TIMEOUT_MS = 60_000;
+
+export interface Watched {
+  readonly lastHeardAt: number;
+  readonly heartbeats: number;
+  /** Until when (epoch ms) the worker may be busy taking over clients; 0 = never. */
+  readonly takeoverUntil: number;
+}
+
+/**
+ * ms of silence after which the watchdog kills a worker. Before its first
+ * heartbeat a worker is still loading and connecting to the broker; during
+ * a takeover it is busy with reconnects: both get at least STARTUP_GRACE_MS.
+ */
+export function silenceLimit(w: Watched, now: number, workerTimeout: number): number {
+  const lenient = w.heartbeats === 0 || now < w.takeoverUntil;
+  return lenient ? Math.max(workerTimeout, STARTUP_GRACE_MS) : workerTimeout;
+}
+
+/** True when a worker is overdue at `now` (see silenceLimit). */
+export function isSilent(w: Watched, now: number, workerTimeout: number): boolean {
+  return now - w.lastHeardAt > silenceLimit(w, now, workerTimeout);
+}
+
+/**
+ * When the surviving workers' takeover ends once a worker is told to stop
+ * at `now`: a graceful stop disconnects its clients only when they leave or
+ * `graceMs` passes, so the wave can come that late.
+ */
+export function takeoverUntil(now: number, mode: 'immediate' | 'graceful', graceMs: number): number {
+  return now + (mode === 'graceful' ? graceMs : 0) + TAKEOVER_GRACE_MS;
+}
+
+/**
+ * What a restart does with a slot once its replacement listened or not:
+ * `swap` stops the old worker; `keep-old` discards the replacement and the
+ * old worker keeps serving; `keep-new` keeps a replacement still starting
+ * because the old worker is gone anyway.
+ */
+export type SlotVerdict = 'swap' | 'keep-old' | 'keep-new';
+
+export function slotVerdict(replacementListens: boolean, oldAlive: boolean): SlotVerdict {
+  if (replacementListens) return 'swap';
+  return oldAlive ? 'keep-old' : 'keep-new';
+}
+
+/**
+ * Whether the slot of an exited worker gets a new one (after the backoff).
+ * Not for a worker stopped by a restart (its replacement serves, or it was
+ * a replacement discarded while the old one serves), nor while its partner
+ * in a restart in progress is alive (that one holds the slot).
+ */
+export function forkAfterExit(exit: { readonly shuttingDown: boolean; readonly restarted: boolean; readonly partnerAlive: boolean }): boolean {
+  return !exit.shuttingDown && !exit.restarted && !exit.partnerAlive;
 }
 
 export interface MemoryUsage {

@@ -2,6 +2,7 @@ import { hostname } from 'node:os';
 import { ControlService, DEFAULT_GRACE_MS } from '../../application/control.js';
 import type { GatewayConfig } from '../config/index.js';
 import type { RootLogger } from '../logger.js';
+import { pickClusterPort } from './cluster-port.js';
 import { createControlChannel } from './control-channel.js';
 import { onStopSignals } from './signals.js';
 import { Supervisor } from './supervisor.js';
@@ -13,7 +14,9 @@ import { SupervisorControl } from './supervisor-control.js';
  * (a rolling restart needs one coordinator anyway); replies are per worker.
  */
 export async function runSupervisor(config: GatewayConfig, logger: RootLogger): Promise<Supervisor> {
-  const supervisor = new Supervisor(config, logger);
+  const port = config.frontend.port === 0 ? await pickClusterPort(config.frontend.host) : undefined;
+  if (port !== undefined) logger.info({ port }, 'frontend.port is 0: every worker listens on this port');
+  const supervisor = new Supervisor(config, logger, Math.random, port);
   supervisor.start();
   const channel = createControlChannel(config, logger.child({ component: 'control' }));
   const service = new ControlService(channel, new SupervisorControl(supervisor, logger), {

@@ -24,18 +24,19 @@ export class SupervisorControl implements ControlTarget {
   }
 
   async restart(mode: StopMode, ms: number): Promise<ControlAction> {
-    return this.action(() => (mode === 'immediate' ? this.supervisor.rollingRestart(ms) : this.supervisor.gracefulRestart(ms)));
+    // A second restart would replace the replacements of the first one.
+    const busy = this.supervisor.isRestarting() ? 'busy: restarting' : undefined;
+    return this.action(() => (mode === 'immediate' ? this.supervisor.rollingRestart(ms) : this.supervisor.gracefulRestart(ms)), busy);
   }
 
   async shutdown(mode: StopMode, ms: number): Promise<ControlAction> {
     return this.action(() => this.supervisor.shutdown(mode, ms));
   }
 
-  private action(run: () => Promise<void>): ControlAction {
-    const refused = this.supervisor.isShuttingDown();
-    const outcomes = this.supervisor.serving().map(({ pid }) =>
-      refused ? { pid, ok: false, error: 'shutting down' } : { pid, ok: true },
-    );
+  private action(run: () => Promise<void>, busy?: string): ControlAction {
+    const error = this.supervisor.isShuttingDown() ? 'shutting down' : busy;
+    const refused = error !== undefined;
+    const outcomes = this.supervisor.serving().map(({ pid }) => (refused ? { pid, ok: false, error } : { pid, ok: true }));
     return {
       outcomes,
       start: () => {

@@ -5,26 +5,12 @@ import { serveClusterMetrics } from '../../adapters/metrics/cluster-metrics.js';
 import type { GatewayConfig } from '../config/index.js';
 import type { RootLogger } from '../logger.js';
 import { isMessage, type Heartbeat, type QueryAnswer, type QueryOp, type ToWorker } from './ipc.js';
-import { isSilent, memoryVerdict, restartDelay, STARTUP_GRACE_MS } from './policy.js';
-
-/** Why a worker is on its way out; undefined while it serves. */
-type Leaving = 'replace' | 'restart' | 'shutdown';
-
-interface WorkerState {
-  readonly worker: Worker;
-  readonly slot: number;
-  lastHeardAt: number;
-  heartbeats: number;
-  /** Has sent a heartbeat while listening: it started for real. */
-  serving: boolean;
-  memoryWarned: boolean;
-  leaving?: Leaving;
-  killTimer?: NodeJS.Timeout;
-  readonly pending: Map<number, (answer: QueryAnswer) => void>;
-  /** Resolves once the worker's server listens. */
-  readonly listening: Promise<void>;
-  markListening(): void;
-}
+import { CLUSTER_PORT_ENV } from './cluster-port.js';
+import {
+  forkAfterExit, isSilent, memoryVerdict, REPLACEMENT_LISTEN_TIMEOUT_MS, restartDelay, slotVerdict, takeoverUntil,
+} from './policy.js';
+import { Sleeper } from './sleeper.js';
+import { newWorkerState, type Leaving, type WorkerState } from './worker-state.js';
 
 /** Time a stopping worker gets beyond its grace period before SIGKILL. */
 const KILL_AFTER_MS = 10_000;
@@ -40,7 +26,9 @@ export class Supervisor {
   private readonly workers = new Map<number, WorkerState>();
   private readonly failures: number[];
   private readonly restartTimers = new Set<NodeJS.Timeout>();
+  private readonly sleeper = new Sleeper();
   private watchdog?: NodeJS.Timeout;
+  private restarting = false;
   private stopMetrics?: () => void;
   private shuttingDown = false;
   private nextQuery = 0;
@@ -52,6 +40,8 @@ export class Supervisor {
     private readonly config: GatewayConfig,
     private readonly logger: RootLogger,
     private readonly random: () => number = Math.random,
+    /** The port every worker listens on when frontend.port is 0 (see cluster-port.ts). */
+    private readonly port?: number,
   ) {
     this.failures = Array.from({ length: config.cluster.workerCount }, () => 0);
   }
@@ -68,36 +58,55 @@ export class Supervisor {
     return this.shuttingDown;
   }
 
-  /** Workers currently serving (not on their way out). */
+  isRestarting(): boolean {
+    return this.restarting;
+  }
+
+  /** Workers currently serving (not on their way out, not a replacement still starting). */
   serving(): Array<{ pid: number; id: number }> {
-    return [...this.workers.values()]
-      .filter((s) => s.leaving === undefined)
-      .map((s) => ({ pid: s.worker.process.pid ?? 0, id: s.worker.id }));
+    return this.servingStates().map((s) => ({ pid: s.worker.process.pid ?? 0, id: s.worker.id }));
   }
 
   /** Ask every serving worker; a worker that does not answer in time reports ok:false. */
   async queryAll(op: QueryOp): Promise<Array<QueryAnswer & { pid: number }>> {
-    const states = [...this.workers.values()].filter((s) => s.leaving === undefined);
-    return Promise.all(states.map((s) => this.query(s, op)));
+    return Promise.all(this.servingStates().map((s) => this.query(s, op)));
   }
 
-  /** Immediate: one worker at a time, the new one up before the old one goes, `gapMs` apart. */
+  /**
+   * Immediate: slot by slot, the replacement listens before the old worker
+   * stops (its clients need somewhere to go), then `gapMs` pause.
+   */
   async rollingRestart(gapMs: number): Promise<void> {
-    for (const old of [...this.workers.values()].filter((s) => s.leaving === undefined)) {
-      if (this.shuttingDown) return;
-      const fresh = this.fork(old.slot);
-      await withTimeout(fresh.listening, STARTUP_GRACE_MS);
-      if (this.shuttingDown) return;
-      await this.stopWorker(old, 'restart', 'immediate', 0);
-      if (gapMs > 0) await delay(gapMs);
-    }
+    await this.exclusively(async () => {
+      for (const old of this.servingStates()) {
+        if (this.shuttingDown) return;
+        if (old.leaving !== undefined || old.worker.isDead()) continue;
+        const fresh = this.forkReplacement(old);
+        const listens = await this.untilListening(fresh);
+        if (this.shuttingDown) return;
+        if (this.settle(old, fresh, listens) !== 'swap') continue;
+        this.beginTakeover('immediate', 0);
+        await this.stopWorker(old, 'restart', 'immediate', 0);
+        if (gapMs > 0) await this.sleeper.sleep(gapMs);
+      }
+    });
   }
 
-  /** Graceful: replacements take new sockets while the old workers drain. */
+  /**
+   * Graceful: every replacement is forked and listening before any old
+   * worker stops accepting, so a client leaving an old worker always finds
+   * a listener; then the old workers drain for up to `graceMs`.
+   */
   async gracefulRestart(graceMs: number): Promise<void> {
-    const old = [...this.workers.values()].filter((s) => s.leaving === undefined);
-    for (const s of old) this.fork(s.slot);
-    await Promise.all(old.map((s) => this.stopWorker(s, 'restart', 'graceful', graceMs)));
+    await this.exclusively(async () => {
+      const pairs = this.servingStates().map((old) => ({ old, fresh: this.forkReplacement(old) }));
+      const listens = await Promise.all(pairs.map(({ fresh }) => this.untilListening(fresh)));
+      if (this.shuttingDown) return;
+      const swapped = pairs.filter(({ old, fresh }, i) => this.settle(old, fresh, listens[i]!) === 'swap');
+      if (swapped.length === 0) return;
+      this.beginTakeover('graceful', graceMs);
+      await Promise.all(swapped.map(({ old }) => this.stopWorker(old, 'restart', 'graceful', graceMs)));
+    });
   }
 
   async shutdown(mode: StopMode, graceMs: number): Promise<void> {
@@ -107,25 +116,83 @@ export class Supervisor {
     if (this.watchdog) clearInterval(this.watchdog);
     for (const t of this.restartTimers) clearTimeout(t);
     this.restartTimers.clear();
+    this.sleeper.wakeAll();
     const all = [...this.workers.values()];
     if (all.length === 0) this.finish();
     await Promise.all(all.map((s) => this.stopWorker(s, 'shutdown', mode, graceMs)));
     return this.done;
   }
 
+  private servingStates(): WorkerState[] {
+    return [...this.workers.values()].filter((s) => s.leaving === undefined && s.replaces === undefined);
+  }
+
+  /** One restart at a time: a second would replace the replacements of the first. */
+  private async exclusively(run: () => Promise<void>): Promise<void> {
+    if (this.shuttingDown) return;
+    if (this.restarting) {
+      this.logger.warn('a restart is already in progress; this one is ignored');
+      return;
+    }
+    this.restarting = true;
+    try {
+      await run();
+    } finally {
+      this.restarting = false;
+    }
+  }
+
   private fork(slot: number): WorkerState {
-    const worker = cluster.fork({ ASGW_WORKER_SLOT: String(slot) });
-    let markListening!: () => void;
-    const listening = new Promise<void>((resolve) => { markListening = resolve; });
-    const state: WorkerState = {
-      worker, slot, lastHeardAt: Date.now(), heartbeats: 0, serving: false, memoryWarned: false, pending: new Map(), listening, markListening,
-    };
+    const env: Record<string, string> = { ASGW_WORKER_SLOT: String(slot) };
+    if (this.port !== undefined) env[CLUSTER_PORT_ENV] = String(this.port);
+    const worker = cluster.fork(env);
+    const state = newWorkerState(worker, slot);
     this.workers.set(worker.id, state);
     worker.on('message', (msg: unknown) => this.onMessage(state, msg));
     // An IPC error (worker gone mid-send) must not take the supervisor down.
     worker.on('error', (err) => this.logger.warn({ err, pid: worker.process.pid }, 'worker channel error'));
     this.logger.info({ slot, pid: worker.process.pid }, 'worker forked');
     return state;
+  }
+
+  private forkReplacement(old: WorkerState): WorkerState {
+    const fresh = this.fork(old.slot);
+    fresh.replaces = old;
+    old.replacedBy = fresh;
+    return fresh;
+  }
+
+  /** True once `state` listens; false if it exits first, the wait times out, or the instance shuts down. */
+  private untilListening(state: WorkerState): Promise<boolean> {
+    const outcome = Promise.race([state.listening.then(() => true), state.exited.then(() => false)]);
+    return this.sleeper.race(outcome, REPLACEMENT_LISTEN_TIMEOUT_MS, false);
+  }
+
+  /** Ends the pairing of a slot in a restart: see slotVerdict. */
+  private settle(old: WorkerState, fresh: WorkerState, listens: boolean): 'swap' | 'keep-old' | 'keep-new' {
+    delete old.replacedBy;
+    delete fresh.replaces;
+    const verdict = slotVerdict(listens, !old.worker.isDead() && old.leaving === undefined);
+    if (verdict === 'keep-old') {
+      this.logger.error(
+        { slot: old.slot, pid: old.worker.process.pid, replacement: fresh.worker.process.pid, exited: fresh.worker.isDead(), timeoutMs: REPLACEMENT_LISTEN_TIMEOUT_MS },
+        'replacement worker did not listen (exited or timed out); the old worker keeps serving',
+      );
+      fresh.leaving = 'restart';
+      // It has no clients, and it may be hung: no need to ask.
+      if (!fresh.worker.isDead()) fresh.worker.process.kill('SIGKILL');
+    } else if (verdict === 'keep-new') {
+      this.logger.warn({ slot: old.slot, pid: fresh.worker.process.pid }, 'old worker gone during the restart; its replacement keeps starting');
+    }
+    return verdict;
+  }
+
+  /** The serving workers are about to get the clients of a stopped one: the watchdog bears with them. */
+  private beginTakeover(mode: StopMode, graceMs: number): void {
+    const until = takeoverUntil(Date.now(), mode, graceMs);
+    for (const s of this.workers.values()) {
+      if (s.leaving === undefined) s.takeoverUntil = Math.max(s.takeoverUntil, until);
+    }
   }
 
   private onMessage(state: WorkerState, msg: unknown): void {
@@ -161,10 +228,12 @@ export class Supervisor {
   private checkSilence(): void {
     const now = Date.now();
     for (const state of this.workers.values()) {
-      if (state.leaving === 'replace' || !isSilent(state.lastHeardAt, now, this.config.cluster.workerTimeout, state.heartbeats)) continue;
+      // A worker on its way out has its kill timer.
+      if (state.leaving !== undefined || !isSilent(state, now, this.config.cluster.workerTimeout)) continue;
       this.logger.warn({ pid: state.worker.process.pid, silentMs: now - state.lastHeardAt }, 'worker silent; killing it');
       state.leaving = 'replace';
       this.metrics.workerRestart('watchdog');
+      this.beginTakeover('immediate', 0);
       state.worker.process.kill('SIGKILL');
     }
   }
@@ -172,15 +241,13 @@ export class Supervisor {
   /** Replace a misbehaving worker: its exit counts as a failure and the slot restarts with backoff. */
   private replace(state: WorkerState, reason: string): void {
     this.metrics.workerRestart(reason);
+    this.beginTakeover('immediate', 0);
     void this.stopWorker(state, 'replace', 'immediate', 0);
   }
 
   private stopWorker(state: WorkerState, leaving: Leaving, mode: StopMode, graceMs: number): Promise<void> {
-    const exited = new Promise<void>((resolve) => {
-      if (state.worker.isDead()) resolve();
-      else state.worker.once('exit', () => resolve());
-    });
-    if (mode === 'immediate' && state.leaving !== undefined && state.leaving !== leaving && leaving !== 'shutdown') return exited;
+    if (state.worker.isDead()) return Promise.resolve();
+    if (mode === 'immediate' && state.leaving !== undefined && state.leaving !== leaving && leaving !== 'shutdown') return state.exited;
     state.leaving = state.leaving === 'shutdown' ? 'shutdown' : leaving;
     this.send(state, { type: 'asgw:stop', mode, ms: graceMs });
     if (state.killTimer) clearTimeout(state.killTimer);
@@ -188,7 +255,7 @@ export class Supervisor {
       this.logger.warn({ pid: state.worker.process.pid }, 'worker did not stop in time; killing it');
       state.worker.process.kill('SIGKILL');
     }, (mode === 'graceful' ? graceMs : 0) + KILL_AFTER_MS);
-    return exited;
+    return state.exited;
   }
 
   private readonly onExit = (worker: Worker, code: number | null, signal: string | null): void => {
@@ -202,8 +269,17 @@ export class Supervisor {
       if (this.workers.size === 0) this.finish();
       return;
     }
-    if (state.leaving === 'restart') return; // its replacement is already running
-    if (state.leaving === undefined) this.metrics.workerRestart('exit');
+    const partner = state.replaces ?? state.replacedBy;
+    if (state.leaving === undefined && state.replaces === undefined) {
+      this.metrics.workerRestart('exit');
+      this.beginTakeover('immediate', 0);
+    }
+    const fork = forkAfterExit({
+      shuttingDown: this.shuttingDown,
+      restarted: state.leaving === 'restart',
+      partnerAlive: partner !== undefined && !partner.worker.isDead(),
+    });
+    if (!fork) return;
     const failures = ++this.failures[state.slot]!;
     const wait = restartDelay(failures, this.config.cluster, this.random());
     this.logger.warn({ slot: state.slot, failures, delayMs: Math.round(wait) }, 'restarting worker');
@@ -241,16 +317,5 @@ export class Supervisor {
     this.stopMetrics?.();
     this.logger.info('all workers stopped');
     this.resolveDone();
-  }
-}
-
-const delay = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function withTimeout(promise: Promise<void>, ms: number): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    await Promise.race([promise, new Promise<void>((resolve) => { timer = setTimeout(resolve, ms); })]);
-  } finally {
-    clearTimeout(timer);
   }
 }

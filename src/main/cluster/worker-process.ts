@@ -1,6 +1,7 @@
 import type { GatewayConfig } from '../config/index.js';
 import type { RootLogger } from '../logger.js';
 import { startWorker, type RunningWorker } from '../worker.js';
+import { withClusterPort } from './cluster-port.js';
 import { stopWorker } from './drain.js';
 import { isMessage, type Heartbeat, type Query, type QueryAnswer, type Stop } from './ipc.js';
 
@@ -10,8 +11,8 @@ import { isMessage, type Heartbeat, type Query, type QueryAnswer, type Stop } fr
  * Signals are the supervisor's business: a Ctrl-C reaches the whole process
  * group, and the supervisor decides how the workers stop.
  */
-export async function runClusterWorker(config: GatewayConfig, logger: RootLogger): Promise<void> {
-
+export async function runClusterWorker(loaded: GatewayConfig, logger: RootLogger): Promise<void> {
+  const config = withClusterPort(loaded);
   const send = (msg: Heartbeat | QueryAnswer): void => {
     if (process.connected) process.send?.(msg);
   };
@@ -23,12 +24,25 @@ export async function runClusterWorker(config: GatewayConfig, logger: RootLogger
   // Heartbeats start before the broker connection: a slow broker is not a hung worker.
   const heartbeat = setInterval(beat, config.cluster.heartbeatInterval);
   beat();
+  // Until the gateway runs: a stop (shutdown, or a replacement given up on)
+  // ends the start-up, as there are no clients to care for; queries fail.
+  const whileStarting = (msg: unknown): void => {
+    if (isMessage<Stop>(msg, 'asgw:stop')) {
+      logger.info('stopped while starting');
+      clearInterval(heartbeat);
+      process.exit(0);
+    }
+    if (isMessage<Query>(msg, 'asgw:query')) send({ type: 'asgw:answer', id: msg.id, ok: false, error: 'worker starting' });
+  };
+  process.on('message', whileStarting);
   try {
     // startWorker makes its own PromMetrics and, in a cluster worker, serves the cluster-wide sum.
     running = await startWorker(config, { logger });
   } catch (err) {
     clearInterval(heartbeat);
     throw err;
+  } finally {
+    process.off('message', whileStarting);
   }
   const worker = running;
   beat();

@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { isSilent, maxRestartDelay, memoryVerdict, restartDelay, STARTUP_GRACE_MS } from '../../../src/main/cluster/policy.js';
+import { CLUSTER_PORT_ENV, withClusterPort } from '../../../src/main/cluster/cluster-port.js';
+import {
+  forkAfterExit, isSilent, maxRestartDelay, memoryVerdict, restartDelay, slotVerdict, STARTUP_GRACE_MS, TAKEOVER_GRACE_MS, takeoverUntil,
+} from '../../../src/main/cluster/policy.js';
+import { loadConfig } from '../../../src/main/config/index.js';
 
 const backoff = { workerRestartDelay: 50, maxRestartBackoff: 10 };
 const MB = 1024 * 1024;
@@ -22,15 +26,85 @@ describe('restartDelay', () => {
 });
 
 describe('isSilent', () => {
+  const heard = (lastHeardAt: number, heartbeats = 1, takeover = 0) => ({ lastHeardAt, heartbeats, takeoverUntil: takeover });
+
   it('is true only once workerTimeout has passed since the worker was last heard', () => {
-    expect(isSilent(1000, 6000, 5000)).toBe(false);
-    expect(isSilent(1000, 6001, 5000)).toBe(true);
+    expect(isSilent(heard(1000), 6000, 5000)).toBe(false);
+    expect(isSilent(heard(1000), 6001, 5000)).toBe(true);
   });
 
   it('gives a worker that has not heartbeaten yet the startup grace', () => {
-    expect(isSilent(0, 6001, 5000, 0)).toBe(false);
-    expect(isSilent(0, STARTUP_GRACE_MS + 1, 5000, 0)).toBe(true);
-    expect(isSilent(0, 60_001, 60_000, 0)).toBe(true);
+    expect(isSilent(heard(0, 0), 6001, 5000)).toBe(false);
+    expect(isSilent(heard(0, 0), STARTUP_GRACE_MS + 1, 5000)).toBe(true);
+    expect(isSilent(heard(0, 0), 60_001, 60_000)).toBe(true);
+  });
+
+  it('bears with a worker taking over clients until its takeover ends, then applies workerTimeout again', () => {
+    const w = heard(1000, 5, 40_000);
+    expect(isSilent(w, 1000 + 20_000, 5000)).toBe(false);
+    expect(isSilent(w, 1000 + TAKEOVER_GRACE_MS + 1, 5000)).toBe(true);
+    expect(isSilent(heard(50_000, 5, 40_000), 55_001, 5000)).toBe(true);
+  });
+
+  it('never shortens a workerTimeout longer than the grace', () => {
+    expect(isSilent(heard(0, 5, 100_000), 60_000, 90_000)).toBe(false);
+    expect(isSilent(heard(0, 5, 100_000), 90_001, 90_000)).toBe(true);
+  });
+});
+
+describe('takeoverUntil', () => {
+  it('covers the grace of a graceful stop, when the last clients are disconnected, plus the takeover grace', () => {
+    expect(takeoverUntil(1000, 'graceful', 3000)).toBe(1000 + 3000 + TAKEOVER_GRACE_MS);
+    expect(takeoverUntil(1000, 'immediate', 3000)).toBe(1000 + TAKEOVER_GRACE_MS);
+  });
+});
+
+describe('slotVerdict', () => {
+  it('stops the old worker only once its replacement listens', () => {
+    expect(slotVerdict(true, true)).toBe('swap');
+    expect(slotVerdict(true, false)).toBe('swap');
+  });
+
+  it('keeps the old worker serving when the replacement did not listen', () => {
+    expect(slotVerdict(false, true)).toBe('keep-old');
+  });
+
+  it('keeps a slow replacement when the old worker is gone anyway', () => {
+    expect(slotVerdict(false, false)).toBe('keep-new');
+  });
+});
+
+describe('forkAfterExit', () => {
+  const exit = { shuttingDown: false, restarted: false, partnerAlive: false };
+
+  it('forks again for a worker that died on its own', () => {
+    expect(forkAfterExit(exit)).toBe(true);
+  });
+
+  it('does not fork during a shutdown, nor for a worker a restart stopped', () => {
+    expect(forkAfterExit({ ...exit, shuttingDown: true })).toBe(false);
+    expect(forkAfterExit({ ...exit, restarted: true })).toBe(false);
+  });
+
+  it('does not fork while the other worker of a restart pair holds the slot', () => {
+    expect(forkAfterExit({ ...exit, partnerAlive: true })).toBe(false);
+  });
+});
+
+describe('withClusterPort', () => {
+  const { config } = loadConfig({ env: {} });
+
+  it('makes a worker listen on the port its supervisor chose', () => {
+    expect(withClusterPort({ ...config, frontend: { ...config.frontend, port: 0 } }, { [CLUSTER_PORT_ENV]: '41234' }).frontend.port).toBe(41234);
+  });
+
+  it('leaves the configuration alone without one', () => {
+    expect(withClusterPort(config, {})).toBe(config);
+  });
+
+  it('refuses a value that is not a port, naming the variable', () => {
+    expect(() => withClusterPort(config, { [CLUSTER_PORT_ENV]: '70000' })).toThrow(CLUSTER_PORT_ENV);
+    expect(() => withClusterPort(config, { [CLUSTER_PORT_ENV]: 'abc' })).toThrow(/port number/);
   });
 });
 
