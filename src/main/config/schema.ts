@@ -37,11 +37,11 @@ export function gatewaySchema() {
       watchdogInterval: positive('ms between watchdog checks', 1000),
       memoryWarning: {
         rss: whole('MB of rss over which a worker is warned about (0 = off)', 1024),
-        heapTotal: whole('MB of heapTotal over which a worker is warned about (0 = off)', 60),
+        heapTotal: whole('MB of heapTotal over which a worker is warned about (0 = off)', 768),
       },
       memoryLimit: {
         rss: whole('MB of rss over which a worker is replaced (0 = off)', 2048),
-        heapUsed: whole('MB of heapUsed over which a worker is replaced (0 = off)', 100),
+        heapUsed: whole('MB of heapUsed over which a worker is replaced (0 = off)', 1536),
       },
       workerRestartDelay: whole('base ms of the restart backoff', 50),
       maxRestartBackoff: whole('cap of the backoff exponent', 10),
