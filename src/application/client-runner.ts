@@ -3,7 +3,7 @@ import type { CloseReason, EmitEffect, Effect } from '../domain/effects.js';
 import { gatewayError } from '../domain/errors.js';
 import type { ReconnectKeyCodec } from '../domain/reconnect-key.js';
 import { reconnectIdOf, type ReconnectResolution } from '../domain/client.js';
-import { TokenBucket } from '../domain/token-bucket.js';
+import { InboundLimits } from '../domain/inbound-limits.js';
 import type {
   Clock,
   Consumer,
@@ -39,11 +39,11 @@ export interface RunnerDeps {
  */
 export class ClientRunner {
   private readonly queue: SerialQueue;
-  private readonly bucket: TokenBucket;
+  private readonly limits: InboundLimits;
   private consumer: Consumer | undefined;
   private timer: TimerHandle | undefined;
+  private timerDueAt = 0;
   private closeReason: CloseReason | undefined;
-  private strikes = 0;
   private disposed = false;
 
   constructor(
@@ -54,7 +54,7 @@ export class ClientRunner {
     private readonly onDisposed: (runner: ClientRunner) => void,
   ) {
     this.queue = new SerialQueue((err) => this.log.error({ err }, 'client task failed'));
-    this.bucket = new TokenBucket(deps.rateLimit.burst, deps.rateLimit.perSecond, deps.clock.now());
+    this.limits = new InboundLimits({ maxPayloadBytes: deps.maxPayloadBytes, ...deps.rateLimit }, deps.clock.now());
     socket.onEvent((event, payload, bytes) => this.onSocketEvent(event, payload, bytes));
     socket.onClose((reason) => this.onSocketClose(reason));
   }
@@ -80,36 +80,16 @@ export class ClientRunner {
   private onSocketEvent(event: string, payload: unknown, bytes: number): void {
     if (this.disposed) return;
     this.deps.metrics.messageIn(this.deps.eventLabel(event));
-    if (!this.admit(event, payload, bytes)) return;
+    const refused = this.limits.check(event, payload, bytes, this.deps.clock.now());
+    if (refused) {
+      void this.run(refused);
+      return;
+    }
     if (event === 'message') {
       this.queue.submit(() => this.onSpecialMessage(payload));
     } else {
       this.queue.submit(() => this.run(this.client.handleEvent(event, payload, this.deps.clock.now())));
     }
-  }
-
-  /** Rate limit and size limit, before anything reaches the client. */
-  private admit(event: string, payload: unknown, bytes: number): boolean {
-    const messageId = messageIdOf(payload);
-    const refused = (code: 'RATE_LIMITED' | 'PAYLOAD_TOO_LARGE'): false => {
-      this.emit({
-        type: 'emit',
-        event: 'gatewayError',
-        data: gatewayError(code, { ...(event === 'message' ? {} : { event }), ...(messageId ? { messageId } : {}) }),
-      });
-      return false;
-    };
-    if (bytes > this.deps.maxPayloadBytes) return refused('PAYLOAD_TOO_LARGE');
-    // Acks are what the gateway asked for: limiting them would only cause re-sends.
-    if (event === 'message' && isAckOnly(payload)) return true;
-    if (this.bucket.take(this.deps.clock.now())) return true;
-    this.strikes += 1;
-    if (this.strikes > this.deps.rateLimit.disconnectAfter) {
-      this.log.warn({ strikes: this.strikes }, 'client keeps flooding: disconnecting');
-      this.disconnect('rate-limited');
-      return false;
-    }
-    return refused('RATE_LIMITED');
   }
 
   private onSpecialMessage(payload: unknown): void | Promise<void> {
@@ -197,11 +177,11 @@ export class ClientRunner {
         if (!effect.requeue) this.deps.metrics.badAgentMessage();
         return undefined;
       case 'schedule':
-        this.clearTimer();
-        this.timer = this.deps.clock.setTimer(effect.delayMs, () => this.onTimer());
+        this.schedule(effect.delayMs);
         return undefined;
       case 'cancelSchedule':
-        this.clearTimer();
+        // Lazily: a push acked right away would otherwise cost a timer set and
+        // cleared per message. A timer firing with nothing due is a no-op tick.
         return undefined;
       case 'revoke':
         return this.deps.store.revoke(effect.sid, this.deps.sessionMaxAgeMs).catch((err: unknown) => {
@@ -287,6 +267,15 @@ export class ClientRunner {
     done.catch((err: unknown) => this.log.debug({ err }, 'presence update failed'));
   }
 
+  /** Keep an armed timer that fires no later than asked: the tick re-arms. */
+  private schedule(delayMs: number): void {
+    const dueAt = this.deps.clock.now() + delayMs;
+    if (this.timer !== undefined && this.timerDueAt <= dueAt) return;
+    this.clearTimer();
+    this.timerDueAt = dueAt;
+    this.timer = this.deps.clock.setTimer(delayMs, () => this.onTimer());
+  }
+
   private clearTimer(): void {
     if (this.timer === undefined) return;
     this.deps.clock.clearTimer(this.timer);
@@ -301,16 +290,4 @@ export class ClientRunner {
     if (this.consumer) void this.cancelConsume();
     this.onDisposed(this);
   }
-}
-
-function isAckOnly(payload: unknown): boolean {
-  if (typeof payload !== 'object' || payload === null) return false;
-  const keys = Object.keys(payload);
-  return keys.length === 1 && keys[0] === 'ack';
-}
-
-function messageIdOf(payload: unknown): string | undefined {
-  if (typeof payload !== 'object' || payload === null) return undefined;
-  const id = (payload as { messageId?: unknown }).messageId;
-  return typeof id === 'string' ? id : undefined;
 }

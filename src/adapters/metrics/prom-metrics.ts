@@ -30,13 +30,25 @@ export class PromMetrics implements Metrics {
   }
 
   clientsConnected(delta: number): void { this.clients.inc(delta); }
-  messageIn(event: string): void { this.inbound.inc({ event }); }
-  messageOut(kind: string): void { this.outbound.inc({ kind }); }
+  // Labelled children are cached: prom-client hashes the labels on every inc() otherwise.
+  private readonly inboundBy = new Map<string, { inc(): void }>();
+  private readonly outboundBy = new Map<string, { inc(): void }>();
+  messageIn(event: string): void { this.child(this.inboundBy, this.inbound, event).inc(); }
+  messageOut(kind: string): void { this.child(this.outboundBy, this.outbound, kind).inc(); }
   resend(): void { this.resends.inc(); }
   gatewayError(code: string): void { this.errors.inc({ code }); }
   ackWait(ms: number): void { this.ackWaitMs.observe(ms); }
   publishConfirm(ms: number): void { this.confirmMs.observe(ms); }
   badAgentMessage(): void { this.badAgent.inc(); }
+
+  private child(cache: Map<string, { inc(): void }>, counter: Counter<string>, label: string): { inc(): void } {
+    let child = cache.get(label);
+    if (!child) {
+      child = counter.labels(label);
+      cache.set(label, child);
+    }
+    return child;
+  }
 
   metricsText(): Promise<string> { return this.registry.metrics(); }
   get contentType(): string { return this.registry.contentType; }
