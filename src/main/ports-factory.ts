@@ -16,6 +16,7 @@ import type { GatewayConfig } from './config/index.js';
 export interface WorkerPorts {
   readonly bus: MessageBus;
   readonly store: SessionStore;
+  /** Made on first use: cluster workers never use theirs (the supervisor listens). */
   readonly control: ControlChannel;
   readonly socketIoAdapter?: ServerOptions['adapter'];
   /** Connect what needs connecting (the broker is waited for). */
@@ -92,22 +93,26 @@ function realPorts(config: GatewayConfig, logger: Logger): WorkerPorts {
     keyPrefix: r.keyPrefix,
     presenceTtlMs: config.gateway.presenceTtl,
   });
-  const control = new RedisControlChannel({
-    client: createRedisClient(redisOptions(config, 'asgw-control'), logger),
-    channel: r.gatewaycontrolqueue,
-    logger,
-  });
+  let control: RedisControlChannel | undefined;
+  const controlChannel = (): RedisControlChannel =>
+    (control ??= new RedisControlChannel({
+      client: createRedisClient(redisOptions(config, 'asgw-control'), logger),
+      channel: r.gatewaycontrolqueue,
+      logger,
+    }));
   // Socket.IO's own adapter: its commands must queue while Redis reconnects.
   const pub = createRedisClient({ ...redisOptions(config, 'asgw-sio-pub'), offlineQueue: true, maxAttempts: 20 }, logger);
   const sub = createRedisClient({ ...redisOptions(config, 'asgw-sio-sub'), offlineQueue: true, maxAttempts: 20 }, logger);
   return {
     bus,
     store,
-    control,
+    get control() {
+      return controlChannel();
+    },
     socketIoAdapter: createAdapter(pub, sub, { key: `${r.keyPrefix}socket.io` }),
     start: () => bus.start(),
     close: async () => {
-      await control.close();
+      await control?.close();
       await store.close();
       await bus.close();
       await Promise.all([closeRedisClient(pub), closeRedisClient(sub)]);

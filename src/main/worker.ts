@@ -114,7 +114,9 @@ export async function startWorker(config: GatewayConfig, opts: StartWorkerOption
   return {
     port,
     instance,
-    control: ports.control,
+    get control() {
+      return ports.control;
+    },
     clientCount: () => gateway.clientCount,
     setLogLevel: (level) => {
       if (!logger.setLevel) throw new Error('this logger cannot change its level');
