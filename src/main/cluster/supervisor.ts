@@ -10,6 +10,7 @@ import {
   forkAfterExit, isSilent, memoryVerdict, REPLACEMENT_LISTEN_TIMEOUT_MS, restartDelay, slotVerdict, takeoverUntil,
 } from './policy.js';
 import { Sleeper } from './sleeper.js';
+import { queryWorker, sendToWorker } from './worker-ipc.js';
 import { newWorkerState, type Leaving, type WorkerState } from './worker-state.js';
 
 /** Time a stopping worker gets beyond its grace period before SIGKILL. */
@@ -69,7 +70,7 @@ export class Supervisor {
 
   /** Ask every serving worker; a worker that does not answer in time reports ok:false. */
   async queryAll(op: QueryOp): Promise<Array<QueryAnswer & { pid: number }>> {
-    return Promise.all(this.servingStates().map((s) => this.query(s, op)));
+    return Promise.all(this.servingStates().map((s) => queryWorker(s, op, this.nextQuery++, QUERY_TIMEOUT_MS, this.logger)));
   }
 
   /**
@@ -249,7 +250,7 @@ export class Supervisor {
     if (state.worker.isDead()) return Promise.resolve();
     if (mode === 'immediate' && state.leaving !== undefined && state.leaving !== leaving && leaving !== 'shutdown') return state.exited;
     state.leaving = state.leaving === 'shutdown' ? 'shutdown' : leaving;
-    this.send(state, { type: 'asgw:stop', mode, ms: graceMs });
+    sendToWorker(state, { type: 'asgw:stop', mode, ms: graceMs }, this.logger);
     if (state.killTimer) clearTimeout(state.killTimer);
     state.killTimer = setTimeout(() => {
       this.logger.warn({ pid: state.worker.process.pid }, 'worker did not stop in time; killing it');
@@ -289,28 +290,6 @@ export class Supervisor {
     }, wait);
     this.restartTimers.add(timer);
   };
-
-  private query(state: WorkerState, op: QueryOp): Promise<QueryAnswer & { pid: number }> {
-    const id = this.nextQuery++;
-    const pid = state.worker.process.pid ?? 0;
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => settle({ type: 'asgw:answer', id, ok: false, error: 'worker did not answer' }), QUERY_TIMEOUT_MS);
-      const settle = (answer: QueryAnswer): void => {
-        clearTimeout(timer);
-        state.pending.delete(id);
-        resolve({ ...answer, pid });
-      };
-      state.pending.set(id, settle);
-      this.send(state, { type: 'asgw:query', id, ...op } as ToWorker);
-    });
-  }
-
-  private send(state: WorkerState, msg: ToWorker): void {
-    if (!state.worker.isConnected()) return;
-    state.worker.send(msg, (err: Error | null) => {
-      if (err) this.logger.debug({ err, pid: state.worker.process.pid }, 'message to worker lost');
-    });
-  }
 
   private finish(): void {
     cluster.off('exit', this.onExit);
