@@ -17,10 +17,6 @@ export class SerialQueue {
     this.run(task);
   }
 
-  get size(): number {
-    return this.pending.length + (this.running ? 1 : 0);
-  }
-
   private run(first: () => unknown): void {
     let task: (() => unknown) | undefined = first;
     this.running = true;

@@ -3,8 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { requireRabbitMq, requireRedis } from '../../support/services.js';
-import { CliProcess } from './cli-process.js';
-import { writeConfig, type LogRecord } from './ops-process.js';
+import { ServerProcess, writeConfig, type LogRecord } from './ops-process.js';
 
 /**
  * Restart backoff as the operator sees it in the supervisor's log: a slot
@@ -18,7 +17,7 @@ const BASE_MS = 20;
 const MAX_EXPONENT = 5;
 const bound = (failures: number): number => BASE_MS * (2 ** Math.min(failures, MAX_EXPONENT) - 1);
 
-const running: CliProcess[] = [];
+const running: ServerProcess[] = [];
 let occupied: Server | undefined;
 
 beforeAll(async () => {
@@ -32,14 +31,14 @@ afterEach(async () => {
   occupied = undefined;
 }, 40_000);
 
-function supervisor(extra: Record<string, unknown>, env: Record<string, string> = {}): CliProcess {
+function supervisor(extra: Record<string, unknown>, env: Record<string, string> = {}): ServerProcess {
   const { file } = writeConfig({
     'cluster.workerCount': 2,
     'cluster.workerRestartDelay': BASE_MS,
     'cluster.maxRestartBackoff': MAX_EXPONENT,
     ...extra,
   });
-  const p = new CliProcess(ENTRY, ['server', file], env);
+  const p = new ServerProcess([file], { entry: ENTRY, env });
   running.push(p);
   return p;
 }

@@ -40,7 +40,7 @@ export function writeConfig(extra: Record<string, unknown> = {}): { file: string
 function cleanEnv(): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env)) {
-    if (!/^(FRONTEND_|CLUSTER_|GATEWAY_|ACTIVESTACK_)/.test(k)) env[k] = v;
+    if (!/^(FRONTEND_|CLUSTER_|GATEWAY_|ACTIVESTACK_|ASGW_)/.test(k)) env[k] = v;
   }
   return env;
 }
@@ -52,9 +52,10 @@ export class ServerProcess {
   private text = '';
   private waiters: Array<{ match: (r: LogRecord) => boolean; resolve: (r: LogRecord) => void }> = [];
 
-  constructor(args: string[]) {
-    this.child = spawn(process.execPath, ['--import', 'tsx', BIN, 'server', ...args], {
-      cwd: ROOT, env: cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'],
+  /** `entry` runs instead of the real CLI (a test entry that wraps it); `env` is added. */
+  constructor(args: string[], opts: { entry?: string; env?: Record<string, string> } = {}) {
+    this.child = spawn(process.execPath, ['--import', 'tsx', opts.entry ?? BIN, 'server', ...args], {
+      cwd: ROOT, env: { ...cleanEnv(), ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'],
     });
     let partial = '';
     this.child.stdout!.on('data', (chunk: Buffer) => {
@@ -83,6 +84,12 @@ export class ServerProcess {
       }, timeoutMs);
       this.waiters.push(waiter);
     });
+  }
+
+  /** Resolves once `done(logs)` holds, checked at every new log record. */
+  async until(done: (logs: LogRecord[]) => boolean, what: string, timeoutMs: number): Promise<void> {
+    if (done(this.logs)) return;
+    await this.waitForLog(() => done(this.logs), what, timeoutMs, this.logs.length);
   }
 
   /** Waits until `count` workers have logged that they listen; returns their port. */
