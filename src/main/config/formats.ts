@@ -1,4 +1,5 @@
 import convict from 'convict';
+import { parseHostPort } from './host-list.js';
 
 /**
  * Strict value formats. convict's built-ins are lenient where an operator's
@@ -31,16 +32,10 @@ function assertStringList(v: unknown): asserts v is string[] {
   }
 }
 
-const HOST_PORT = /^([A-Za-z0-9._-]+|\[[0-9A-Fa-f:.]+\])(:(\d{1,5}))?$/;
-
 function assertHostPortList(v: unknown): void {
   assertStringList(v);
   for (const entry of v) {
-    const m = HOST_PORT.exec(entry);
-    const port = m?.[3] === undefined ? 0 : Number(m[3]);
-    if (!m || port > 65535) {
-      throw new Error(`"${entry}" is not host[:port]`);
-    }
+    if (!parseHostPort(entry, 0)) throw new Error(`"${entry}" is not host[:port]`);
   }
 }
 
