@@ -1,3 +1,11 @@
+import type { CloseReason } from '../domain/close-reasons.js';
+import type { OutboundEvent } from '../domain/effects.js';
+import type { InboundMessage } from '../domain/inbound-limits.js';
+
+export type { CloseReason } from '../domain/close-reasons.js';
+export type { OutboundEvent } from '../domain/effects.js';
+export type { InboundMessage } from '../domain/inbound-limits.js';
+
 /**
  * The ports: what the application needs of the outside world, in its own
  * terms. Each has an in-memory adapter and a real one, and both pass the
@@ -25,12 +33,22 @@ export interface ConsumerHandlers {
   onCancelled(): void;
 }
 
+export interface CancelOptions {
+  /**
+   * After the consumer is cancelled, delete its queue if it is empty and has
+   * no other consumer. Never deletes a message; a failure to delete is
+   * logged, not thrown.
+   */
+  readonly discardQueue?: boolean;
+}
+
 export interface Consumer {
   /**
    * Stop receiving. Unsettled deliveries are NOT returned by this: nack them
-   * first. Idempotent.
+   * after it resolved (nacked before, they would come straight back to this
+   * consumer). Idempotent.
    */
-  cancel(): Promise<void>;
+  cancel(options?: CancelOptions): Promise<void>;
 }
 
 export interface PublishOptions {
@@ -132,22 +150,36 @@ export interface ControlChannel {
 
 // ------------------------------------------------------------- SocketChannel
 
-/** One connected client socket, as the application sees it. */
+/**
+ * One connected client socket, whatever the transport: what a transport
+ * hands to the gateway core. A transport knows framing, heartbeats, size on
+ * the wire and close codes; nothing of the protocol.
+ *
+ * Ordering: messages are reported in arrival order, and `onClose` after the
+ * last of them. Every handler is registered once, right after `accept`.
+ */
 export interface SocketChannel {
+  /** Unique among this process's sockets (logs). */
   readonly id: string;
-  emit(event: string, data: unknown): void;
-  /** Close the socket from the server side; onClose follows. Idempotent. */
-  disconnect(): void;
-  /** Every client event in arrival order; `bytes` is the raw packet size. */
-  onEvent(handler: (event: string, payload: unknown, bytes: number) => void): void;
-  onClose(handler: (reason: string) => void): void;
+  /** 'socket.io', 'websocket', or the embedder's own name (logs, metrics). */
+  readonly transport: string;
+  /** Send one event; a no-op once the socket is closed. */
+  send(event: OutboundEvent, data: unknown): void;
+  /**
+   * Close from the server side, after `gatewayDisconnect` was sent; a
+   * transport with close codes uses `resumable` to choose (WebSocket: 4000
+   * resume, 4001 do not). `onClose` follows. Idempotent.
+   */
+  close(reason: CloseReason, resumable: boolean): void;
+  /** Every message the client sends, measured on the wire before parsing. */
+  onMessage(handler: (message: InboundMessage) => void): void;
+  /** The socket is gone (client left, network, or our close); `cause` is for logs. */
+  onClose(handler: (cause: string) => void): void;
 }
 
-/** Accepts sockets. */
-export interface SocketServer {
-  onConnection(handler: (socket: SocketChannel) => void): void;
-  /** Stop accepting new sockets (graceful restart/shutdown). */
-  stopAccepting(): void;
+/** Where transports hand their sockets: the gateway core. */
+export interface ChannelAcceptor {
+  accept(channel: SocketChannel): void;
 }
 
 // ------------------------------------------------------------ Clock, Logger
@@ -194,9 +226,8 @@ export const TOKENS = {
   MessageBus: Symbol.for('MessageBus'),
   SessionStore: Symbol.for('SessionStore'),
   ControlChannel: Symbol.for('ControlChannel'),
-  SocketServer: Symbol.for('SocketServer'),
   Clock: Symbol.for('Clock'),
   Logger: Symbol.for('Logger'),
   Metrics: Symbol.for('Metrics'),
-  GatewayOptions: Symbol.for('GatewayOptions'),
+  GatewaySettings: Symbol.for('GatewaySettings'),
 } as const;

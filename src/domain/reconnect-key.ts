@@ -95,6 +95,11 @@ export class ReconnectKeyCodec {
     }
   }
 
+  /** How long a revocation must be remembered: as long as any key of the login could open. */
+  get revocationTtlMs(): number {
+    return this.maxAgeMs + MAX_CLOCK_SKEW_MS;
+  }
+
   seal(state: SessionState, now: number): string {
     const pub: PlainObject = { clientId: state.clientId };
     if (state.userId !== undefined) pub.userId = state.userId;

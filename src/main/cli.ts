@@ -2,7 +2,8 @@ import cluster from 'node:cluster';
 import { readFileSync } from 'node:fs';
 import { Command, InvalidArgumentError } from 'commander';
 import { startFlashPolicyServer } from '../adapters/flash/flash-policy-server.js';
-import { runClusterWorker, runSingleProcess, runSupervisor, createControlChannel } from './cluster/index.js';
+import { runClusterWorker, runSingleProcess, runSupervisor } from './cluster/index.js';
+import { controlChannelFor } from './container/index.js';
 import { assertProductionSafe, ConfigError, httpsOptions, loadConfig, type GatewayConfig } from './config/index.js';
 import { runConsole } from './console.js';
 import { createLogger } from './logger.js';
@@ -70,7 +71,7 @@ export async function runConsoleCommand(file: string | undefined, flags: Flags):
   const { config, warnings } = load(file, flags);
   for (const w of warnings) process.stderr.write(`warning: ${w}\n`);
   const logger = createLogger({ frontend: { ...config.frontend, logLevel: 'error' } });
-  const channel = createControlChannel(config, logger, 'asgw-console');
+  const channel = controlChannelFor(config, logger, `console-${process.pid}`);
   const interactive = Boolean(process.stdin.isTTY);
   if (interactive) {
     process.stdout.write(`activestack-gateway console on channel "${config.gateway.redis.gatewaycontrolqueue}" (type help)\n`);

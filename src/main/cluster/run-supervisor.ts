@@ -3,7 +3,7 @@ import { ControlService, DEFAULT_GRACE_MS } from '../../application/control.js';
 import type { GatewayConfig } from '../config/index.js';
 import type { RootLogger } from '../logger.js';
 import { pickClusterPort } from './cluster-port.js';
-import { createControlChannel } from './control-channel.js';
+import { controlChannelFor } from '../container/index.js';
 import { onStopSignals } from './signals.js';
 import { Supervisor } from './supervisor.js';
 import { SupervisorControl } from './supervisor-control.js';
@@ -18,7 +18,7 @@ export async function runSupervisor(config: GatewayConfig, logger: RootLogger): 
   if (port !== undefined) logger.info({ port }, 'frontend.port is 0: every worker listens on this port');
   const supervisor = new Supervisor(config, logger, Math.random, port);
   supervisor.start();
-  const channel = createControlChannel(config, logger.child({ component: 'control' }));
+  const channel = controlChannelFor(config, logger.child({ component: 'control' }), `supervisor-${process.pid}`);
   const service = new ControlService(channel, new SupervisorControl(supervisor, logger), {
     instance: `${hostname()}:${process.pid}`,
     pid: process.pid,

@@ -30,6 +30,7 @@ export interface GatewayConfig {
     maxPayloadBytes: number;
     rateLimit: { burst: number; perSecond: number; disconnectAfter: number };
     flash_policy_port: number;
+    websocket: { path: string };
   };
   gateway: {
     socketio: { timeout: number; interval: number; transports: string[]; path: string };

@@ -69,6 +69,9 @@ export function gatewaySchema() {
         disconnectAfter: positive('RATE_LIMITED errors before the socket is disconnected', 20),
       },
       flash_policy_port: port('Flash policy server port (0 = off)', 0),
+      websocket: {
+        path: text('raw WebSocket transport path (PROTOCOL §7); empty turns it off', '/ws'),
+      },
     },
     gateway: {
       socketio: {

@@ -67,7 +67,7 @@ describe('Client logout (§2.4)', () => {
     const sid = c.session.state.sid;
     expect(sid).toEqual(expect.any(String));
     const effects = c.handleEvent('logout', { messageId: 'L' }, NOW);
-    expect(types(effects)).toEqual(['publish', 'publish', 'revoke', 'emit', 'presence', 'disconnectSocket']);
+    expect(types(effects)).toEqual(['publish', 'publish', 'revoke', 'emit', 'presence', 'emit', 'disconnectSocket']);
     expect(publishes(effects, 'logout')[0]?.body).toMatchObject({ userId: 'u1', clientId: CLIENT_ID });
     expect(publishes(effects, 'disconnectAuth')[0]?.body).toEqual({
       clientId: CLIENT_ID,
@@ -76,10 +76,13 @@ describe('Client logout (§2.4)', () => {
       deviceId: 'dev',
       cn: 'com.percero.agents.auth.vo.DisconnectRequest',
     });
-    expect(effects[2]).toEqual({ type: 'revoke', sid });
+    // The marker lives as long as any key of the login could: max age plus the allowed clock skew.
+    expect(effects[2]).toEqual({ type: 'revoke', sid, ttlMs: keys.revocationTtlMs });
+    expect(keys.revocationTtlMs).toBeGreaterThan(7 * 86_400_000);
     expect(lastKeyState(effects)).toEqual({ clientId: CLIENT_ID, deviceId: 'dev' });
     expect(effects[4]).toEqual({ type: 'presence', clientId: CLIENT_ID, userId: undefined, present: true });
-    expect(effects[5]).toEqual({ type: 'disconnectSocket', reason: 'logout' });
+    expect(effects[5]).toEqual({ type: 'emit', event: 'gatewayDisconnect', data: { reason: 'logout', resumable: false } });
+    expect(effects[6]).toEqual({ type: 'disconnectSocket', reason: 'logout', resumable: false });
     expect(c.session.isLoggedIn).toBe(false);
   });
 
@@ -88,7 +91,7 @@ describe('Client logout (§2.4)', () => {
     const effects = c.handleEvent('logout', 'junk', NOW);
     expect(errorCodes(effects)).toEqual(['BAD_REQUEST']);
     expect(types(effects)).toContain('revoke');
-    expect(effects.at(-1)).toEqual({ type: 'disconnectSocket', reason: 'logout' });
+    expect(effects.at(-1)).toEqual({ type: 'disconnectSocket', reason: 'logout', resumable: false });
   });
 
   it('not logged in: nothing to agents, just disconnect', () => {
@@ -96,9 +99,9 @@ describe('Client logout (§2.4)', () => {
     const effects = c.handleEvent('logout', {}, NOW);
     expect(errorCodes(effects)).toEqual(['UNAUTHENTICATED']);
     expect(publishes(effects)).toEqual([]);
-    expect(effects.at(-1)).toEqual({ type: 'disconnectSocket', reason: 'logout' });
+    expect(effects.at(-1)).toEqual({ type: 'disconnectSocket', reason: 'logout', resumable: false });
     const notStarted = makeClient();
-    expect(types(notStarted.handleEvent('logout', {}, NOW))).toEqual(['emit', 'disconnectSocket']);
+    expect(types(notStarted.handleEvent('logout', {}, NOW))).toEqual(['emit', 'emit', 'disconnectSocket']);
   });
 
   it('a key from before the logout still carries the revoked sid; the one after has none', () => {
