@@ -12,6 +12,8 @@ export interface RunnerDeps {
   readonly instance: string;
   /** The metrics label of a client event: bounded, whatever clients send. */
   readonly eventLabel: (event: string | undefined) => string;
+  /** This runner's client now carries login `sid` (undefined: none). */
+  readonly watchSid: (runner: ClientRunner, sid: string | undefined) => void;
 }
 
 /**
@@ -56,7 +58,7 @@ export class ClientRunner {
 
   /** The server closes this client's socket (drain, shutdown, logout elsewhere). */
   disconnect(reason: CloseReason): void {
-    this.run(this.client.serverClose(reason));
+    this.run(this.client.serverClose(reason, this.deps.clock.now()));
   }
 
   private onMessage(message: InboundMessage): void {
@@ -124,6 +126,9 @@ export class ClientRunner {
         return;
       case 'log':
         this.log[effect.level](effect.detail ?? {}, effect.message);
+        return;
+      case 'watchSid':
+        this.deps.watchSid(this, effect.sid);
         return;
       case 'count':
         if (effect.name === 'bad-agent-message') this.deps.metrics.badAgentMessage();

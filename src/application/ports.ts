@@ -100,17 +100,35 @@ export interface PresenceEntry {
   readonly userId?: string;
 }
 
+/** Told of revocations made anywhere (see SessionStore.watchRevocations). */
+export interface RevocationWatcher {
+  /** `sid` was revoked, on this instance or another. */
+  revoked(sid: string): void;
+  /**
+   * Revocations may have been missed (the subscription was lost and is
+   * back): re-check the sids you care about with isRevoked.
+   */
+  resync(): void;
+}
+
 /**
  * Shared session state across instances: revocation of login sessions, and
  * presence (which clients are connected where).
  *
  * Revocation: once revoke(sid) resolved, isRevoked(sid) is true on every
- * instance until ttl passes. Presence entries of an instance expire when it
- * stops refreshing them (it died).
+ * instance until ttl passes, and every watcher of every instance is told
+ * (at most once, as it happens). Presence entries of an instance expire
+ * when it stops refreshing them (it died).
  */
 export interface SessionStore {
   revoke(sid: string, ttlMs: number): Promise<void>;
   isRevoked(sid: string): Promise<boolean>;
+  /**
+   * Be told of every revocation from now on. The store subscribes in the
+   * background, again after every outage, and calls `resync` each time it
+   * is (re)subscribed. The returned function stops the watching.
+   */
+  watchRevocations(watcher: RevocationWatcher): () => void;
   /** Record or update a connected client of `instance`. */
   setPresent(instance: string, entry: PresenceEntry): Promise<void>;
   setAbsent(instance: string, clientId: string): Promise<void>;

@@ -11,10 +11,23 @@ export interface ReconnectKeyOptions {
   secret: string;
   /** Rotation: keys sealed with these still open (§4). */
   previousSecrets?: string[];
+  /** Age of a key (since it was sealed) after which it no longer opens. */
   maxAgeMs: number;
+  /** Age of a login (its sealed `loginAt`) after which its keys no longer open. Default 30 days. */
+  loginMaxAgeMs?: number;
 }
 
-export type KeyFailure = 'oversize' | 'malformed' | 'unknown-kid' | 'bad-tag' | 'expired' | 'public-mismatch' | 'revoked';
+export type KeyFailure =
+  | 'oversize'
+  | 'malformed'
+  | 'unknown-kid'
+  | 'bad-tag'
+  | 'expired'
+  | 'login-expired'
+  | 'public-mismatch'
+  | 'revoked';
+
+export const DEFAULT_LOGIN_MAX_AGE_MS = 30 * 24 * 3600_000;
 
 export type OpenResult = { ok: true; state: SessionState; savedAt: number } | { ok: false; reason: KeyFailure };
 
@@ -61,6 +74,11 @@ function stateFrom(sealed: PlainObject): SessionState | undefined {
     if (typeof value !== 'string') return undefined;
     state[key] = value;
   }
+  const loginAt = sealed.loginAt;
+  if (loginAt !== undefined) {
+    if (typeof loginAt !== 'number' || !Number.isFinite(loginAt)) return undefined;
+    state.loginAt = loginAt;
+  }
   const ids = sealed.existingClientIds;
   if (ids !== undefined) {
     if (!Array.isArray(ids) || !ids.every((id): id is string => typeof id === 'string')) return undefined;
@@ -83,10 +101,13 @@ export class ReconnectKeyCodec {
   private readonly current: DerivedKey;
   private readonly byKid = new Map<string, Buffer>();
   private readonly maxAgeMs: number;
+  private readonly loginMaxAgeMs: number;
 
   constructor(options: ReconnectKeyOptions) {
     if (!(options.maxAgeMs > 0)) throw new RangeError('reconnect key maxAgeMs must be positive');
+    if (options.loginMaxAgeMs !== undefined && !(options.loginMaxAgeMs > 0)) throw new RangeError('reconnect key loginMaxAgeMs must be positive');
     this.maxAgeMs = options.maxAgeMs;
+    this.loginMaxAgeMs = options.loginMaxAgeMs ?? DEFAULT_LOGIN_MAX_AGE_MS;
     this.current = derive(options.secret);
     this.byKid.set(this.current.kid, this.current.key);
     for (const secret of options.previousSecrets ?? []) {
@@ -95,9 +116,16 @@ export class ReconnectKeyCodec {
     }
   }
 
-  /** How long a revocation must be remembered: as long as any key of the login could open. */
+  /**
+   * How long a revocation must be remembered: as long as any key of the
+   * login could open. The last key of a revoked login is sealed at most a
+   * moment after the revocation (every socket still carrying it is closed),
+   * and may be dated ahead by the allowed clock skew; a key lives maxAge.
+   * The skew is counted twice to cover the gateway that revokes being
+   * behind the one that sealed.
+   */
   get revocationTtlMs(): number {
-    return this.maxAgeMs + MAX_CLOCK_SKEW_MS;
+    return Math.min(this.maxAgeMs, this.loginMaxAgeMs) + 2 * MAX_CLOCK_SKEW_MS;
   }
 
   seal(state: SessionState, now: number): string {
@@ -168,6 +196,11 @@ export class ReconnectKeyCodec {
     if (!state || typeof savedAt !== 'number' || !Number.isFinite(savedAt)) return fail('malformed');
 
     if (now - savedAt >= this.maxAgeMs || savedAt - now > MAX_CLOCK_SKEW_MS) return fail('expired');
+    // A login sealed before loginAt existed is at least as old as its key.
+    if (state.sid !== undefined && state.loginAt === undefined) state.loginAt = savedAt;
+    if (state.loginAt !== undefined && (now - state.loginAt >= this.loginMaxAgeMs || state.loginAt - now > MAX_CLOCK_SKEW_MS)) {
+      return fail('login-expired');
+    }
 
     for (const field of PUBLIC_FIELDS) {
       if (pub[field] !== state[field]) return fail('public-mismatch');

@@ -11,6 +11,7 @@ export function gatewaySettings(config: GatewayConfig, instance: string): Gatewa
     previousSecrets: f.previous_session_secrets,
     instance,
     sessionMaxAgeMs: f.sessionMaxAge,
+    loginMaxAgeMs: f.loginMaxAge,
     resendIntervalMs: f.clientMessageResendInterval,
     maxResends: f.maxResends,
     maxPayloadBytes: f.maxPayloadBytes,

@@ -22,6 +22,8 @@ export interface EmbeddedGatewayOptions {
   rateLimit?: { burst: number; perSecond: number; disconnectAfter: number; ackBurst?: number; ackPerSecond?: number };
   /** Start the demo agent (default true). */
   demoAgent?: boolean;
+  /** A store shared with other gateways (instances of one deployment). */
+  store?: InMemorySessionStore;
   /** Socket.IO ping interval / timeout (ms), also the WebSocket heartbeat. */
   pingIntervalMs?: number;
   pingTimeoutMs?: number;
@@ -52,7 +54,7 @@ export interface EmbeddedGateway {
  */
 export async function startEmbeddedGateway(opts: EmbeddedGatewayOptions = {}): Promise<EmbeddedGateway> {
   const bus = new InMemoryMessageBus();
-  const store = new InMemorySessionStore();
+  const store = opts.store ?? new InMemorySessionStore();
   const clock = new SystemClock();
   const logger = new MemoryLogger();
   const metrics = new CountingMetrics();

@@ -1,4 +1,4 @@
-import type { PresenceEntry, SessionStore } from '../../application/ports.js';
+import type { PresenceEntry, RevocationWatcher, SessionStore } from '../../application/ports.js';
 import { closeRedisClient, isRedisReady, type RedisClient } from './redis-client.js';
 
 export interface RedisSessionStoreOptions {
@@ -16,12 +16,16 @@ export interface RedisSessionStoreOptions {
  * - `<prefix>presence:<instance>`: hash clientId → userId ('' when logged
  *   out), expiring unless its instance keeps refreshing it;
  * - `<prefix>instances`: set of instance names, pruned of expired hashes.
+ * Revocations are also published on channel `<prefix>revoked` (the sid),
+ * heard on a duplicate connection made by the first watchRevocations.
  * Commands are sent one by one (not MULTI) so a Redis Cluster can spread them.
  */
 export class RedisSessionStore implements SessionStore {
   private readonly client: RedisClient;
   private readonly prefix: string;
   private readonly presenceTtlMs: number;
+  private readonly watchers = new Set<RevocationWatcher>();
+  private subscriber: RedisClient | undefined;
 
   constructor(options: RedisSessionStoreOptions) {
     this.client = options.client;
@@ -32,6 +36,38 @@ export class RedisSessionStore implements SessionStore {
   async revoke(sid: string, ttlMs: number): Promise<void> {
     assertTtl(ttlMs);
     await this.run('revoke', () => this.client.set(this.revokedKey(sid), '1', 'PX', ttlMs));
+    await this.run('revoke (telling the other instances)', () => this.client.publish(this.revokedChannel(), sid));
+  }
+
+  watchRevocations(watcher: RevocationWatcher): () => void {
+    this.watchers.add(watcher);
+    if (!this.subscriber) this.subscriber = this.subscribeToRevocations();
+    return () => void this.watchers.delete(watcher);
+  }
+
+  /**
+   * A subscribed connection can only listen, so revocations are heard on a
+   * duplicate. It subscribes whenever it is ready (first connect and every
+   * reconnect) and then asks the watchers to re-check: what was published
+   * while it was away is lost.
+   */
+  private subscribeToRevocations(): RedisClient {
+    const subscriber = this.client.duplicate();
+    // Without an 'error' listener an unreachable Redis would crash the process.
+    subscriber.on('error', () => undefined);
+    subscriber.on('message', (channel: string, sid: string) => {
+      if (channel === this.revokedChannel()) for (const w of this.watchers) w.revoked(sid);
+    });
+    const subscribe = (): void => {
+      subscriber.subscribe(this.revokedChannel()).then(
+        () => {
+          for (const w of this.watchers) w.resync();
+        },
+        () => undefined, // retried on the next 'ready'
+      );
+    };
+    subscriber.on('ready', subscribe);
+    return subscriber;
   }
 
   async isRevoked(sid: string): Promise<boolean> {
@@ -79,7 +115,8 @@ export class RedisSessionStore implements SessionStore {
   }
 
   async close(): Promise<void> {
-    await closeRedisClient(this.client);
+    this.watchers.clear();
+    await Promise.all([closeRedisClient(this.client), this.subscriber ? closeRedisClient(this.subscriber) : undefined]);
   }
 
   /** Reads every instance hash; instances whose hash expired are dropped from the set. */
@@ -105,6 +142,10 @@ export class RedisSessionStore implements SessionStore {
     } catch (err) {
       throw new Error(`session store ${operation} failed: ${(err as Error).message}`, { cause: err });
     }
+  }
+
+  private revokedChannel(): string {
+    return `${this.prefix}revoked`;
   }
 
   private revokedKey(sid: string): string {

@@ -24,6 +24,7 @@ export interface GatewayConfig {
     session_secret: string;
     previous_session_secrets: string[];
     sessionMaxAge: number;
+    loginMaxAge: number;
     embedded: boolean;
     clientMessageResendInterval: number;
     maxResends: number;

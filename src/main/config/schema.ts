@@ -59,6 +59,7 @@ export function gatewaySchema() {
       session_secret: text('secret sealing reconnect keys', PUBLISHED_SESSION_SECRET, true),
       previous_session_secrets: list('previous secrets whose keys still open', [], true),
       sessionMaxAge: positive('ms a reconnect key stays valid', 7 * 24 * 3600 * 1000),
+      loginMaxAge: positive('ms a login stays valid, however often its key is renewed', 30 * 24 * 3600 * 1000),
       embedded: bool('in-memory adapters and demo agent, no RabbitMQ/Redis', false),
       clientMessageResendInterval: positive('ms between re-sends of an unacknowledged push', 7500),
       maxResends: whole('re-sends before a client is taken as broken (0 = no limit)', 10),

@@ -104,3 +104,32 @@ describe('RedisSessionStore specifics', () => {
     }
   });
 });
+
+describe('RedisSessionStore revocation watching across a lost subscription', () => {
+  it('subscribes again after its connection is killed and asks the watchers to re-check', async () => {
+    const prefix = `test:${run}:watch:`;
+    const name = `asgw-watch-test-${run}`;
+    const store = new RedisSessionStore({
+      client: createRedisClient({ host: REDIS_HOST, port: REDIS_PORT, connectionName: name }, recordingLogger()),
+      keyPrefix: prefix,
+    });
+    const peer = newStore(prefix);
+    try {
+      const heard: string[] = [];
+      let resyncs = 0;
+      store.watchRevocations({ revoked: (sid) => heard.push(sid), resync: () => resyncs++ });
+      while (resyncs === 0) await new Promise((r) => setTimeout(r, 10));
+      // Kill only this store's subscriber connection (by its name, in pub/sub mode).
+      const list = (await admin.client('LIST')) as string;
+      const ids = list.split('\n').filter((l) => l.includes(`name=${name}`) && /flags=P/.test(l)).map((l) => /id=(\d+)/.exec(l)![1]!);
+      expect(ids).toHaveLength(1);
+      await admin.client('KILL', 'ID', ids[0]!);
+      while (resyncs < 2) await new Promise((r) => setTimeout(r, 10));
+      await peer.revoke('after-reconnect', 60_000);
+      while (!heard.includes('after-reconnect')) await new Promise((r) => setTimeout(r, 10));
+      expect(resyncs).toBe(2);
+    } finally {
+      await Promise.all([store.close(), peer.close()]);
+    }
+  });
+});
