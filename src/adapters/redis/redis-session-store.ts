@@ -1,4 +1,5 @@
-import type { PresenceEntry, SessionStore } from '../../application/ports.js';
+import type { Logger, PresenceEntry, SessionStore } from '../../application/ports.js';
+import { PendingRevocations } from './pending-revocations.js';
 import { closeRedisClient, isRedisReady, type RedisClient } from './redis-client.js';
 
 export interface RedisSessionStoreOptions {
@@ -8,6 +9,9 @@ export interface RedisSessionStoreOptions {
   readonly keyPrefix?: string;
   /** Lifetime of an instance's presence until its first refreshInstance. */
   readonly presenceTtlMs?: number;
+  /** ms between attempts to write revocations Redis did not take (default 1000; also on every reconnect). */
+  readonly revocationRetryMs?: number;
+  readonly logger?: Logger;
 }
 
 /**
@@ -17,26 +21,54 @@ export interface RedisSessionStoreOptions {
  *   out), expiring unless its instance keeps refreshing it;
  * - `<prefix>instances`: set of instance names, pruned of expired hashes.
  * Commands are sent one by one (not MULTI) so a Redis Cluster can spread them.
+ *
+ * A revocation Redis does not take is not dropped: revoke() rejects, and
+ * the marker is kept (this instance treats the sid as revoked at once) and
+ * written again every `revocationRetryMs` and on every reconnect until
+ * Redis takes it.
  */
 export class RedisSessionStore implements SessionStore {
   private readonly client: RedisClient;
   private readonly prefix: string;
   private readonly presenceTtlMs: number;
+  private readonly logger: Logger | undefined;
+  private readonly pending: PendingRevocations;
+  private readonly retryMs: number;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private closed = false;
 
   constructor(options: RedisSessionStoreOptions) {
     this.client = options.client;
     this.prefix = options.keyPrefix ?? 'activestack:';
     this.presenceTtlMs = options.presenceTtlMs ?? 30_000;
+    this.logger = options.logger?.child({ component: 'session-store' });
+    this.retryMs = options.revocationRetryMs ?? 1_000;
+    this.pending = new PendingRevocations(async (sid, ttlMs) => {
+      await this.client.set(this.revokedKey(sid), '1', 'PX', ttlMs);
+    });
+    this.client.on('ready', () => this.retryPending());
   }
 
   async revoke(sid: string, ttlMs: number): Promise<void> {
     assertTtl(ttlMs);
-    await this.run('revoke', () => this.client.set(this.revokedKey(sid), '1', 'PX', ttlMs));
+    try {
+      await this.client.set(this.revokedKey(sid), '1', 'PX', ttlMs);
+    } catch (err) {
+      this.pending.add(sid, ttlMs);
+      this.armRetry();
+      throw new Error(`session store revoke failed, retried until Redis takes it: ${(err as Error).message}`, { cause: err });
+    }
   }
 
   async isRevoked(sid: string): Promise<boolean> {
+    if (this.pending.has(sid)) return true;
     const found = await this.run('isRevoked', () => this.client.exists(this.revokedKey(sid)));
     return found === 1;
+  }
+
+  /** Revocations waiting for Redis to take them. */
+  get pendingRevocations(): number {
+    return this.pending.size;
   }
 
   async setPresent(instance: string, entry: PresenceEntry): Promise<void> {
@@ -79,7 +111,39 @@ export class RedisSessionStore implements SessionStore {
   }
 
   async close(): Promise<void> {
+    this.closed = true;
+    this.disarmRetry();
+    if (this.pending.size > 0) {
+      // One last try, bounded by the command timeout.
+      await this.pending.flush().catch(() => undefined);
+      if (this.pending.size > 0) {
+        this.logger?.error({ count: this.pending.size }, 'closing with revocations Redis never took: those logins stay valid until their keys expire');
+      }
+    }
     await closeRedisClient(this.client);
+  }
+
+  private armRetry(): void {
+    if (this.retryTimer || this.closed) return;
+    this.retryTimer = setInterval(() => this.retryPending(), this.retryMs);
+    this.retryTimer.unref();
+  }
+
+  private disarmRetry(): void {
+    if (this.retryTimer) clearInterval(this.retryTimer);
+    this.retryTimer = undefined;
+  }
+
+  private retryPending(): void {
+    if (this.pending.size === 0 || this.closed) return;
+    this.pending.flush().then(
+      (written) => {
+        // One added while this flush ran waits for the next round.
+        if (this.pending.size === 0) this.disarmRetry();
+        if (written > 0) this.logger?.info({ count: written }, 'revocations written now that Redis answers');
+      },
+      (err: unknown) => this.logger?.debug({ err, pending: this.pending.size }, 'revocations still not taken by Redis'),
+    );
   }
 
   /** Reads every instance hash; instances whose hash expired are dropped from the set. */

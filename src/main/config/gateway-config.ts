@@ -30,6 +30,7 @@ export interface GatewayConfig {
     maxPayloadBytes: number;
     rateLimit: { burst: number; perSecond: number; disconnectAfter: number };
     flash_policy_port: number;
+    metrics: { port: number; host: string };
   };
   gateway: {
     socketio: { timeout: number; interval: number; transports: string[]; path: string };
@@ -44,6 +45,14 @@ export interface GatewayConfig {
       sentinels: string[];
       sentinelName: string;
       cluster: string[];
+      username: string;
+      sentinelPassword: string;
+      commandTimeout: number;
+      tls: boolean;
+      ca: string;
+      cert: string;
+      key: string;
+      rejectUnauthorized: boolean;
     };
     rabbitmq: {
       host: string;
