@@ -1,10 +1,8 @@
-import cluster from 'node:cluster';
 import { hostname } from 'node:os';
 import type { AddressInfo } from 'node:net';
 import type { ControlChannel, Logger, Metrics } from '../application/ports.js';
 import { SystemClock } from '../adapters/clock/system-clock.js';
 import { registerHttpRoutes, type Readiness } from '../adapters/http/routes.js';
-import { workerClusterMetrics } from '../adapters/metrics/cluster-metrics.js';
 import { PromMetrics } from '../adapters/metrics/prom-metrics.js';
 import { registerClientAssets } from '../client/serve.js';
 import { buildGateway } from './build-gateway.js';
@@ -12,6 +10,7 @@ import { httpsOptions, type GatewayConfig } from './config/index.js';
 import { gatewayOptions, socketIoOptions } from './gateway-options.js';
 import { createLogger, type RootLogger } from './logger.js';
 import { createPorts } from './ports-factory.js';
+import { serveWorkerMetrics } from './metrics-endpoint.js'; // [adapter-hardening] issue 10
 
 export interface RunningWorker {
   /** The port actually bound. */
@@ -64,11 +63,9 @@ export async function startWorker(config: GatewayConfig, opts: StartWorkerOption
     const redis = ports.store.isConnected();
     return { ready: broker && redis && !closing, broker, redis };
   };
-  const ownMetrics = (): Promise<string> => prom?.metricsText() ?? opts.metrics?.metricsText?.() ?? Promise.resolve('');
-  registerHttpRoutes(app, {
-    readiness,
-    metricsText: cluster.isWorker && prom ? workerClusterMetrics(prom.registry) : ownMetrics,
-  });
+  registerHttpRoutes(app, { readiness });
+  // [adapter-hardening] issue 10: /metrics is not on the client port; see metrics-endpoint.ts.
+  const metricsEndpoint = await serveWorkerMetrics(config, logger, prom ?? opts.metrics ?? {});
   await registerClientAssets(app, { demo: config.frontend.embedded });
 
   // Presence of this worker's clients expires if the worker dies.
@@ -107,6 +104,7 @@ export async function startWorker(config: GatewayConfig, opts: StartWorkerOption
     gateway.disconnectAll('server-shutdown');
     if (!(await gateway.waitForClients(5000))) logger.warn({ left: gateway.clientCount }, 'clients still closing at shutdown');
     await app.close();
+    await metricsEndpoint.close(); // [adapter-hardening] issue 10
     await ports.close();
     logger.info('gateway closed');
   };
