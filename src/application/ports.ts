@@ -121,6 +121,12 @@ export interface RevocationWatcher {
  * when it stops refreshing them (it died).
  */
 export interface SessionStore {
+  /**
+   * Revoke `sid` for ttlMs. If it rejects (the store is away), the store
+   * keeps the revocation, answers isRevoked(sid) true on this instance at
+   * once, tells this instance's watchers, and writes it again until it is
+   * taken or expired.
+   */
   revoke(sid: string, ttlMs: number): Promise<void>;
   isRevoked(sid: string): Promise<boolean>;
   /**

@@ -184,7 +184,7 @@ export class Client {
       case 'revoked':
         if (outcome.ok) return waiting.rest;
         return [
-          { type: 'log', level: 'error', message: 'revocation failed: keys of this login stay valid until they expire' },
+          { type: 'log', level: 'warn', message: 'revocation not yet taken by the session store: it keeps it and retries' },
           ...waiting.rest,
         ];
       case 'cancelled':

@@ -1,7 +1,6 @@
 import cluster, { type Worker } from 'node:cluster';
 import type { StopMode } from '../../application/control.js';
 import { SupervisorMetrics } from '../../adapters/metrics/prom-metrics.js';
-import { serveClusterMetrics } from '../../adapters/metrics/cluster-metrics.js';
 import type { GatewayConfig } from '../config/index.js';
 import type { RootLogger } from '../logger.js';
 import { isMessage, type Heartbeat, type QueryAnswer, type QueryOp, type ToWorker } from './ipc.js';
@@ -30,7 +29,6 @@ export class Supervisor {
   private readonly sleeper = new Sleeper();
   private watchdog?: NodeJS.Timeout;
   private restarting = false;
-  private stopMetrics?: () => void;
   private shuttingDown = false;
   private nextQuery = 0;
   private resolveDone!: () => void;
@@ -49,7 +47,6 @@ export class Supervisor {
 
   start(): void {
     cluster.on('exit', this.onExit);
-    this.stopMetrics = serveClusterMetrics(() => this.metrics.metricsText());
     for (let slot = 0; slot < this.config.cluster.workerCount; slot++) this.fork(slot);
     this.watchdog = setInterval(() => this.checkSilence(), this.config.cluster.watchdogInterval);
     this.logger.info({ workers: this.config.cluster.workerCount }, 'supervisor started');
@@ -293,7 +290,6 @@ export class Supervisor {
 
   private finish(): void {
     cluster.off('exit', this.onExit);
-    this.stopMetrics?.();
     this.logger.info('all workers stopped');
     this.resolveDone();
   }

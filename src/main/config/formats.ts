@@ -1,4 +1,5 @@
 import convict from 'convict';
+import { MIN_RESEND_INTERVAL_MS } from '../../application/control-command.js';
 import { parseHostPort } from './host-list.js';
 
 /**
@@ -47,6 +48,8 @@ export function registerFormats(): void {
   convict.addFormats({
     whole: { validate: (v: unknown) => assertWhole(v, 0, Number.MAX_SAFE_INTEGER), coerce: toNumber },
     positive: { validate: (v: unknown) => assertWhole(v, 1, Number.MAX_SAFE_INTEGER), coerce: toNumber },
+    // PROTOCOL §5: a shorter interval drops every client that does not ack within a few ms.
+    'resend-interval': { validate: (v: unknown) => assertWhole(v, MIN_RESEND_INTERVAL_MS, Number.MAX_SAFE_INTEGER), coerce: toNumber },
     'port-number': { validate: (v: unknown) => assertWhole(v, 0, 65535), coerce: toNumber },
     bool: {
       validate: (v: unknown) => {

@@ -32,6 +32,7 @@ export interface GatewayConfig {
     rateLimit: { burst: number; perSecond: number; disconnectAfter: number };
     flash_policy_port: number;
     websocket: { path: string };
+    metrics: { port: number; host: string };
   };
   gateway: {
     socketio: { timeout: number; interval: number; transports: string[]; path: string };
@@ -46,6 +47,14 @@ export interface GatewayConfig {
       sentinels: string[];
       sentinelName: string;
       cluster: string[];
+      username: string;
+      sentinelPassword: string;
+      commandTimeout: number;
+      tls: boolean;
+      ca: string;
+      cert: string;
+      key: string;
+      rejectUnauthorized: boolean;
     };
     rabbitmq: {
       host: string;

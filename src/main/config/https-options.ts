@@ -1,20 +1,12 @@
-import { readFileSync } from 'node:fs';
 import { ConfigError } from './config-error.js';
 import type { GatewayConfig } from './gateway-config.js';
+import { readPemFile as read } from './pem-file.js';
 
 export interface HttpsOptions {
   key: Buffer;
   cert: Buffer;
   ca?: Buffer;
 }
-
-const read = (key: string, path: string): Buffer => {
-  try {
-    return readFileSync(path);
-  } catch (err) {
-    throw new ConfigError(key, `cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? err}`, { cause: err });
-  }
-};
 
 /** fastify's `https` option, or undefined when frontend.ssl is off. */
 export function httpsOptions(config: GatewayConfig): HttpsOptions | undefined {

@@ -5,7 +5,7 @@ import { parse as parseProperties } from 'dot-properties';
 import { ConfigError } from './config-error.js';
 import { registerFormats } from './formats.js';
 import type { GatewayConfig } from './gateway-config.js';
-import { PUBLISHED_SESSION_SECRET } from './published-secret.js';
+import { PUBLISHED_SESSION_SECRET, PUBLISHED_SHUTDOWN_CODE } from './published-secret.js';
 import { gatewaySchema } from './schema.js';
 
 export interface LoadConfigOptions {
@@ -119,7 +119,15 @@ function flatten(node: Record<string, unknown>, prefix: string, known: Set<strin
   return out;
 }
 
-/** PROTOCOL §4: outside embedded mode the secret must be set and not the published one. */
+/** PROTOCOL §4: a shorter secret can be recovered from a key's id by a dictionary search. */
+export const MIN_SECRET_LENGTH = 32;
+
+/**
+ * PROTOCOL §4: outside embedded mode the secrets must be set, long enough
+ * and not the original's published ones. Previous secrets are held to the
+ * same rules: a key sealed with any of them opens, so a weak one is as bad
+ * as a weak current one.
+ */
 export function assertProductionSafe(config: GatewayConfig): void {
   if (config.frontend.embedded) return;
   const secret = config.frontend.session_secret;
@@ -130,6 +138,27 @@ export function assertProductionSafe(config: GatewayConfig): void {
     throw new ConfigError(
       'frontend.session_secret',
       'is the published default of the original gateway, which lets anyone forge reconnect keys; set your own',
+    );
+  }
+  if (secret.length < MIN_SECRET_LENGTH) {
+    throw new ConfigError(
+      'frontend.session_secret',
+      `is shorter than ${MIN_SECRET_LENGTH} characters; set a long random secret, e.g. \`openssl rand -base64 48\``,
+    );
+  }
+  if (config.frontend.previous_session_secrets.some((old) => old.length < MIN_SECRET_LENGTH)) {
+    throw new ConfigError(
+      'frontend.previous_session_secrets',
+      `holds a secret shorter than ${MIN_SECRET_LENGTH} characters; keys sealed with it could be forged: remove it`,
+    );
+  }
+  const code = config.frontend.shutdownCode;
+  if (code.trim() === '' || code === PUBLISHED_SHUTDOWN_CODE) {
+    throw new ConfigError(
+      'frontend.shutdownCode',
+      code === PUBLISHED_SHUTDOWN_CODE
+        ? 'is the published default of the original gateway; set your own'
+        : 'is empty; set a random code (anyone who can publish on the control channel must not be able to stop the gateway)',
     );
   }
   if (config.frontend.ssl && (config.frontend.private_key === '' || config.frontend.certificate === '')) {

@@ -29,6 +29,8 @@ export function writeConfig(extra: Record<string, unknown> = {}): { file: string
     'gateway.redis.gatewaycontrolqueue': channel,
     'gateway.redis.keyPrefix': `asgw-e2e-${tag}:`,
     'gateway.rabbitmq.host': '127.0.0.1',
+    // Off unless a test asks for it: parallel test gateways would all want the default port.
+    'frontend.metrics.port': 0,
     ...extra,
   };
   const file = join(mkdtempSync(join(tmpdir(), 'asgw-ops-')), 'gateway.properties');

@@ -1,6 +1,6 @@
 import Fastify from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
-import { registerHttpRoutes, type Readiness } from '../../../src/adapters/http/routes.js';
+import { registerHttpRoutes, registerMetricsRoute, type Readiness } from '../../../src/adapters/http/routes.js';
 import { PromMetrics } from '../../../src/adapters/metrics/prom-metrics.js';
 
 let app: ReturnType<typeof Fastify> | undefined;
@@ -8,7 +8,8 @@ afterEach(async () => { await app?.close(); app = undefined; });
 
 function build(readiness: Readiness, metricsText: () => Promise<string>) {
   app = Fastify();
-  registerHttpRoutes(app, { readiness: () => readiness, metricsText });
+  registerHttpRoutes(app, { readiness: () => readiness });
+  registerMetricsRoute(app, metricsText);
   return app;
 }
 
@@ -52,6 +53,13 @@ describe('HTTP routes', () => {
     expect(res.body).toContain('activestack_gateway_ack_wait_ms_count 1');
     expect(res.body).toContain('activestack_gateway_publish_confirm_ms_count 1');
     expect(res.body).toMatch(/activestack_gateway_process_resident_memory_bytes \d+/);
+  });
+
+  it('the client port\'s routes are /health and /ready only: /metrics is not among them', async () => {
+    app = Fastify();
+    registerHttpRoutes(app, { readiness: () => ({ ready: true, broker: true, redis: true }) });
+    expect((await app.inject('/metrics')).statusCode).toBe(404);
+    expect((await app.inject('/ready')).statusCode).toBe(200);
   });
 
   it('GET /metrics answers 503 when collection fails, and the server stays up', async () => {
