@@ -20,7 +20,7 @@ export interface GatewayConfig {
     ssl: boolean;
     private_key: string;
     certificate: string;
-    cert_auth: string;
+    cert_auth: string[];
     session_secret: string;
     previous_session_secrets: string[];
     sessionMaxAge: number;
@@ -30,6 +30,7 @@ export interface GatewayConfig {
     maxPayloadBytes: number;
     rateLimit: { burst: number; perSecond: number; disconnectAfter: number };
     flash_policy_port: number;
+    legacyKeys: { acceptUntil: string };
   };
   gateway: {
     socketio: { timeout: number; interval: number; transports: string[]; path: string };

@@ -47,6 +47,8 @@ function cleanEnv(): NodeJS.ProcessEnv {
 
 export class ServerProcess {
   readonly logs: LogRecord[] = [];
+  /** Every stdout line as written, JSON or not. */
+  readonly lines: string[] = [];
   readonly child: ChildProcess;
   readonly exited: Promise<number | null>;
   private text = '';
@@ -117,6 +119,7 @@ export class ServerProcess {
 
   private onLine(line: string): void {
     this.text += `${line}\n`;
+    this.lines.push(line);
     let record: LogRecord;
     try {
       record = JSON.parse(line) as LogRecord;
