@@ -1,4 +1,5 @@
 import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes } from 'node:crypto';
+import { looksLikeLegacyKey, openLegacyKey, type LegacyKeyFailure } from './legacy-reconnect-key.js';
 import { isPlainObject, type PlainObject } from './plain-object.js';
 import type { SessionState } from './session.js';
 
@@ -12,11 +13,40 @@ export interface ReconnectKeyOptions {
   /** Rotation: keys sealed with these still open (§4). */
   previousSecrets?: string[];
   maxAgeMs: number;
+  /**
+   * Migration window: keys issued by the original gateway (signed with
+   * `secret` or one of `previousSecrets`) open until `acceptUntil` (epoch
+   * ms), and fail with `legacy-expired` from then on. Absent: they are
+   * refused as malformed, like any other foreign string.
+   */
+  legacyKeys?: { acceptUntil: number };
 }
 
-export type KeyFailure = 'oversize' | 'malformed' | 'unknown-kid' | 'bad-tag' | 'expired' | 'public-mismatch' | 'revoked';
+/** `legacy-expired`: a genuine key of the original gateway, presented after the migration window. */
+export type KeyFailure =
+  | 'oversize' | 'malformed' | 'unknown-kid' | 'bad-tag' | 'expired' | 'public-mismatch' | 'revoked' | 'legacy-expired';
 
-export type OpenResult = { ok: true; state: SessionState; savedAt: number } | { ok: false; reason: KeyFailure };
+/** `legacy: true` marks a key of the original gateway (opened or not), for counting and logs. */
+export type OpenResult =
+  | { ok: true; state: SessionState; savedAt: number; legacy?: true }
+  | { ok: false; reason: KeyFailure; legacy?: true };
+
+/** How a legacy key fared, for the metric; undefined for our own keys. */
+export type LegacyKeyOutcome = 'accepted' | 'expired' | 'invalid';
+
+export function legacyKeyOutcome(result: OpenResult): LegacyKeyOutcome | undefined {
+  if (!result.legacy) return undefined;
+  if (result.ok) return 'accepted';
+  return result.reason === 'legacy-expired' || result.reason === 'expired' ? 'expired' : 'invalid';
+}
+
+const LEGACY_REASONS: Readonly<Record<LegacyKeyFailure, KeyFailure>> = {
+  oversize: 'oversize',
+  malformed: 'malformed',
+  'bad-signature': 'bad-tag',
+  expired: 'expired',
+  'window-closed': 'legacy-expired',
+};
 
 /** §4: refused before any decoding. */
 export const MAX_KEY_LENGTH = 8192;
@@ -83,6 +113,7 @@ export class ReconnectKeyCodec {
   private readonly current: DerivedKey;
   private readonly byKid = new Map<string, Buffer>();
   private readonly maxAgeMs: number;
+  private readonly legacy: { secrets: string[]; acceptUntil: number } | undefined;
 
   constructor(options: ReconnectKeyOptions) {
     if (!(options.maxAgeMs > 0)) throw new RangeError('reconnect key maxAgeMs must be positive');
@@ -92,6 +123,10 @@ export class ReconnectKeyCodec {
     for (const secret of options.previousSecrets ?? []) {
       const derived = derive(secret);
       if (!this.byKid.has(derived.kid)) this.byKid.set(derived.kid, derived.key);
+    }
+    if (options.legacyKeys) {
+      if (!Number.isFinite(options.legacyKeys.acceptUntil)) throw new RangeError('legacyKeys.acceptUntil must be a finite epoch ms');
+      this.legacy = { secrets: [options.secret, ...(options.previousSecrets ?? [])], acceptUntil: options.legacyKeys.acceptUntil };
     }
   }
 
@@ -123,6 +158,7 @@ export class ReconnectKeyCodec {
 
   private openUnsafe(key: unknown, now: number): OpenResult {
     if (typeof key !== 'string') return fail('malformed');
+    if (this.legacy && looksLikeLegacyKey(key)) return this.openLegacy(key, now, this.legacy);
     if (key.length > MAX_KEY_LENGTH) return fail('oversize');
 
     const halves = key.split(';');
@@ -168,6 +204,12 @@ export class ReconnectKeyCodec {
       if (pub[field] !== state[field]) return fail('public-mismatch');
     }
     return { ok: true, state, savedAt };
+  }
+
+  private openLegacy(key: string, now: number, legacy: { secrets: string[]; acceptUntil: number }): OpenResult {
+    const opened = openLegacyKey(key, now, { ...legacy, maxAgeMs: this.maxAgeMs });
+    if (!opened.ok) return { ok: false, reason: LEGACY_REASONS[opened.reason], legacy: true };
+    return { ok: true, state: opened.state, savedAt: opened.savedAt, legacy: true };
   }
 }
 

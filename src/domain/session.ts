@@ -30,7 +30,8 @@ export function newClientId(): string {
   return randomBytes(16).toString('hex');
 }
 
-function newSid(): string {
+/** Names one login; a fresh one per login (and per resumed legacy login). */
+export function newSid(): string {
   return randomBytes(16).toString('base64url');
 }
 

@@ -2,11 +2,12 @@ import { AgentRouter } from '../domain/agent-router.js';
 import { ReconnectKeyCodec } from '../domain/reconnect-key.js';
 import type { GatewayOptions } from '../application/gateway.js';
 import type { SocketIoOptions } from './build-gateway.js';
-import { ConfigError, type GatewayConfig } from './config/index.js';
+import { ConfigError, instantOf, type GatewayConfig } from './config/index.js';
 
 /** The use case's options from the configuration. */
 export function gatewayOptions(config: GatewayConfig, instance: string): GatewayOptions {
   const f = config.frontend;
+  const acceptUntil = instantOf(f.legacyKeys.acceptUntil);
   return {
     instance,
     client: {
@@ -24,6 +25,7 @@ export function gatewayOptions(config: GatewayConfig, instance: string): Gateway
       secret: f.session_secret,
       previousSecrets: f.previous_session_secrets,
       maxAgeMs: f.sessionMaxAge,
+      ...(acceptUntil !== undefined ? { legacyKeys: { acceptUntil } } : {}),
     }),
   };
 }
