@@ -37,7 +37,7 @@ export function writeConfig(extra: Record<string, unknown> = {}): { file: string
 }
 
 /** The environment without any gateway settings of the machine running the tests. */
-function cleanEnv(): NodeJS.ProcessEnv {
+export function cleanEnv(): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env)) {
     if (!/^(FRONTEND_|CLUSTER_|GATEWAY_|ACTIVESTACK_|ASGW_)/.test(k)) env[k] = v;
