@@ -1,6 +1,6 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { isPlainObject, type PlainObject } from './plain-object.js';
-import { MAX_EXISTING_CLIENT_IDS, newSid, type SessionState } from './session.js';
+import { MAX_EXISTING_CLIENT_IDS, type SessionState } from './session.js';
 
 /**
  * Reconnect keys issued by the original gateway (its src/service/session.js),
@@ -79,12 +79,22 @@ function optionalText(value: unknown, allowNumber: boolean): string | undefined 
 }
 
 /**
+ * The sid of a resumed legacy login: new (the original had none), and the
+ * same every time this key is presented, so a logout after the resume
+ * revokes the keys issued since and this legacy key itself, which would
+ * otherwise log in again until the window closes. The signature is unique
+ * per key (it covers savedAt); same length and alphabet as our sids.
+ */
+export function legacySid(signature: string): string {
+  return createHash('sha256').update(`activestack-gateway legacy sid\0${signature}`).digest('base64url').slice(0, 22);
+}
+
+/**
  * The original's fields as our session. Backends sent user ids as numbers
  * too (`user.ID`), stored as they came: a number becomes its decimal text,
- * as in our login handling. A session with a userId gets a fresh sid, so a
- * later logout revokes the keys issued from this resume.
+ * as in our login handling. A session with a userId gets a sid (legacySid).
  */
-function stateFrom(fields: PlainObject): SessionState | undefined {
+function stateFrom(fields: PlainObject, signature: string): SessionState | undefined {
   const clientId = fields.clientId;
   if (typeof clientId !== 'string' || clientId === '') return undefined;
   const state: SessionState = { clientId };
@@ -104,7 +114,7 @@ function stateFrom(fields: PlainObject): SessionState | undefined {
     if (!Array.isArray(ids) || !ids.every((id): id is string => typeof id === 'string')) return undefined;
     if (ids.length > 0) state.existingClientIds = ids.slice(-MAX_EXISTING_CLIENT_IDS);
   }
-  if (state.userId !== undefined) state.sid = newSid();
+  if (state.userId !== undefined) state.sid = legacySid(signature);
   return state;
 }
 
@@ -126,7 +136,7 @@ export function openLegacyKey(key: string, now: number, options: LegacyKeyOption
   if (!isPlainObject(fields)) return { ok: false, reason: 'malformed' };
   const savedAt = fields.savedAt;
   if (typeof savedAt !== 'number' || !Number.isFinite(savedAt)) return { ok: false, reason: 'malformed' };
-  const state = stateFrom(fields);
+  const state = stateFrom(fields, signature);
   if (!state) return { ok: false, reason: 'malformed' };
 
   const maxAge = Math.min(options.maxAgeMs, ORIGINAL_MAX_AGE_MS);

@@ -30,8 +30,7 @@ export function newClientId(): string {
   return randomBytes(16).toString('hex');
 }
 
-/** Names one login; a fresh one per login (and per resumed legacy login). */
-export function newSid(): string {
+function newSid(): string {
   return randomBytes(16).toString('base64url');
 }
 

@@ -80,6 +80,15 @@ describe('reconnect keys of the original gateway through the CLI', () => {
     again.emit('message', { reconnect: { reconnectId: ack } });
     expect(publicPart((await again.next('gatewayConnectAck')).data as string).userId).toBe('42');
     expect(again.all('gatewayError')).toEqual([]);
+
+    // Logging out ends that login: the keys of ours and the legacy key it came from.
+    again.emit('logout', {});
+    await again.next('disconnect');
+    for (const old of [ack, key]) {
+      const late = await socket(url);
+      late.emit('message', { reconnect: { reconnectId: old } });
+      expect(((await late.next('gatewayError')).data as { code: string }).code).toBe('INVALID_RECONNECT_KEY');
+    }
   }, 60_000);
 
   it('after the window: INVALID_RECONNECT_KEY and a fresh, logged-out session', async () => {
