@@ -4,7 +4,7 @@ import semver from 'semver';
 import { describe, expect, it } from 'vitest';
 
 // `npm install` on a supported Node must not warn EBADENGINE. Supported
-// (README, "Node versions"): running the gateway, Node 20 and later (what
+// (README, after "Running it for real"): running the gateway, Node 20 and later (what
 // package.json's engines promises); developing it (devDependencies: vite,
 // dependency-cruiser), Node 20.19+ or 22.13+.
 
