@@ -47,7 +47,14 @@ async function npmStart(): Promise<{ npm: ChildProcess; gatewayPid: number; exit
   let out = '';
   npm.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   npm.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-  const exited = new Promise<number | null>((resolve) => npm.once('exit', (code) => resolve(code)));
+  // 'close': npm has exited and its output pipes are closed, which the
+  // gateway (it inherits them) does only when it exits too.
+  const exited = new Promise<number | null>((resolve) =>
+    npm.once('close', (code, signal) => {
+      out += `\n[npm closed: code ${code}, signal ${signal}]\n`;
+      resolve(code);
+    }),
+  );
   const gatewayPid = await new Promise<number>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`npm start did not listen within 30 s:\n${out}`)), 30_000);
     const check = (): void => {
@@ -61,6 +68,12 @@ async function npmStart(): Promise<{ npm: ChildProcess; gatewayPid: number; exit
     void exited.then((code) => reject(new Error(`npm start exited (${code}) before listening:\n${out}`)));
   });
   leftovers.push(gatewayPid);
+  // The stop handlers are installed in the same turn of the event loop as
+  // "gateway listening", right after it: an HTTP answer comes in a later
+  // turn, so after them. (Node's own default handler would otherwise end
+  // the process at once, without the drain this test looks for.)
+  const health = await fetch(`http://127.0.0.1:${port}/health`);
+  expect(health.status).toBe(200);
   return { npm, gatewayPid, exited, output: () => out };
 }
 
@@ -82,8 +95,8 @@ describe('npm start forwards signals to the gateway', () => {
     expect(gatewayPid).not.toBe(npm.pid);
     expect(alive(gatewayPid)).toBe(true);
     npm.kill(signal);
-    await within(10_000, `npm exiting after ${signal}`, exited);
-    // npm waits for its script's process; poll briefly in case the exit is still being reaped.
+    await within(10_000, `npm and the gateway exiting after ${signal}`, exited);
+    // Its pipes are closed; poll briefly in case its exit is still being reaped.
     await within(5_000, `gateway ${gatewayPid} gone`, (async () => {
       while (alive(gatewayPid)) await new Promise((r) => setTimeout(r, 50));
     })());
