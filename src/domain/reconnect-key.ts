@@ -32,7 +32,12 @@ export type OpenResult =
   | { ok: false; reason: KeyFailure; legacy?: true };
 
 /** How a legacy key fared, for the metric; undefined for our own keys. */
-export type LegacyKeyOutcome = 'accepted' | 'expired' | 'invalid';
+export const LEGACY_KEY_OUTCOMES = ['accepted', 'expired', 'invalid'] as const;
+export type LegacyKeyOutcome = (typeof LEGACY_KEY_OUTCOMES)[number];
+
+export function isLegacyKeyOutcome(value: unknown): value is LegacyKeyOutcome {
+  return (LEGACY_KEY_OUTCOMES as readonly unknown[]).includes(value);
+}
 
 export function legacyKeyOutcome(result: OpenResult): LegacyKeyOutcome | undefined {
   if (!result.legacy) return undefined;

@@ -1,6 +1,6 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { Metrics } from '../../application/ports.js';
-import type { LegacyKeyOutcome } from '../../domain/reconnect-key.js';
+import { LEGACY_KEY_OUTCOMES, type LegacyKeyOutcome } from '../../domain/reconnect-key.js';
 
 const PREFIX = 'activestack_gateway_';
 
@@ -33,7 +33,7 @@ export class PromMetrics implements Metrics {
   constructor(opts: { defaultMetrics?: boolean } = {}) {
     if (opts.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry, prefix: PREFIX });
     // Present at 0 from the start, so "no legacy key any more" is visible before the window closes.
-    for (const outcome of ['accepted', 'expired', 'invalid'] satisfies LegacyKeyOutcome[]) this.legacyKeys.inc({ outcome }, 0);
+    for (const outcome of LEGACY_KEY_OUTCOMES) this.legacyKeys.inc({ outcome }, 0);
   }
 
   clientsConnected(delta: number): void { this.clients.inc(delta); }

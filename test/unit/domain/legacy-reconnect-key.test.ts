@@ -1,9 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { AgentRouter } from '../../../src/domain/agent-router.js';
-import { Client } from '../../../src/domain/client.js';
-import type { Effect, EmitEffect, PublishEffect } from '../../../src/domain/effects.js';
 import {
   looksLikeLegacyKey,
   MAX_LEGACY_KEY_LENGTH,
@@ -11,6 +8,9 @@ import {
 } from '../../../src/domain/legacy-reconnect-key.js';
 import { legacyKeyOutcome, ReconnectKeyCodec, type OpenResult } from '../../../src/domain/reconnect-key.js';
 
+// How a Client resumes such a state (ReconnectRequest, a key of ours at
+// once, logout revoking it) is proven end to end, through the CLI, in
+// test/e2e/ops/legacy-keys.test.ts.
 const SECRET = 'the-original-gateways-session-secret';
 const NOW = 1_750_000_000_000;
 const DAY = 86_400_000;
@@ -192,43 +192,5 @@ describe('reconnect keys of the original gateway are refused', () => {
     const result = plain.open(originalKey(LOGGED_IN), NOW);
     expect(failure(result)).toBe('malformed');
     expect(result.legacy).toBeUndefined();
-  });
-});
-
-describe('a Client resumed from a key of the original gateway', () => {
-  const emitted = (effects: Effect[], event: string): EmitEffect[] =>
-    effects.filter((e): e is EmitEffect => e.type === 'emit' && e.event === event);
-
-  it('is logged in, tells the backend it reconnected, gets a key of ours at once, and logout revokes that key', () => {
-    const keys = codec();
-    const opened = keys.open(originalKey(LOGGED_IN), NOW);
-    if (!opened.ok) throw new Error(`legacy key did not open: ${opened.reason}`);
-    const client = new Client({
-      clientId: 'b'.repeat(32),
-      router: new AgentRouter(),
-      keys,
-      options: { resendIntervalMs: 1000, maxResends: 3, sessionMaxAgeMs: WEEK },
-    });
-
-    const effects = client.handleMessage({ reconnect: { reconnectId: 'legacy' } }, NOW, { ok: true, state: opened.state });
-    expect(emitted(effects, 'gatewayError')).toEqual([]);
-    const reconnect = effects.find((e): e is PublishEffect => e.type === 'publish' && e.routingKey === 'reconnect');
-    expect(reconnect?.body).toMatchObject({
-      cn: 'com.percero.agents.sync.vo.ReconnectRequest',
-      clientId: 'b'.repeat(32),
-      existingClientId: LOGGED_IN.clientId,
-      userId: '42',
-      token: 'token-of-user-42',
-      deviceId: 'device-7',
-    });
-
-    const [ack] = emitted(effects, 'gatewayConnectAck');
-    expect(looksLikeLegacyKey(String(ack?.data))).toBe(false);
-    const next = keys.open(ack?.data, NOW);
-    expect(next.ok && next.legacy).toBeUndefined();
-    expect(next.ok && next.state).toMatchObject({ clientId: 'b'.repeat(32), userId: '42', sid: opened.state.sid });
-
-    const loggedOut = client.handleEvent('logout', {}, NOW);
-    expect(loggedOut).toContainEqual({ type: 'revoke', sid: opened.state.sid });
   });
 });
