@@ -2,6 +2,7 @@ import type { Client } from '../domain/client.js';
 import type { AwaitedEffect, Effect, EmitEffect, Outcome } from '../domain/effects.js';
 import type { InboundMessage } from '../domain/inbound-limits.js';
 import type { CloseReason } from '../domain/close-reasons.js';
+import { isLegacyKeyOutcome } from '../domain/reconnect-key.js';
 import type { Clock, Consumer, Delivery, Logger, MessageBus, Metrics, SessionStore, SocketChannel, TimerHandle } from './ports.js';
 
 export interface RunnerDeps {
@@ -132,6 +133,7 @@ export class ClientRunner {
         return;
       case 'count':
         if (effect.name === 'bad-agent-message') this.deps.metrics.badAgentMessage();
+        else if (effect.name === 'legacy-key' && isLegacyKeyOutcome(effect.label)) this.deps.metrics.legacyKey(effect.label);
         return;
       case 'dispose':
         this.dispose();

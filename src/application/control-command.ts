@@ -73,9 +73,11 @@ export function parseControlLine(line: string, shutdownCode: string): ParsedCont
     case 'clientcount':
       return args.length === 0 ? { ok: true, command: { name } } : { ok: false, name, error: 'usage: clientcount' };
     case 'loglevel': {
-      const level = args[0];
+      // The original's console speaks winston: verbose and silly are our debug and trace.
+      const given = args[0];
+      const level = given === 'verbose' ? 'debug' : given === 'silly' ? 'trace' : given;
       if (args.length !== 1 || level === undefined || !CONTROL_LOG_LEVELS.includes(level as LogLevel)) {
-        return { ok: false, name, error: `usage: loglevel <${CONTROL_LOG_LEVELS.join('|')}>` };
+        return { ok: false, name, error: `usage: loglevel <${CONTROL_LOG_LEVELS.join('|')}> (verbose = debug, silly = trace)` };
       }
       return { ok: true, command: { name, level: level as LogLevel } };
     }

@@ -17,6 +17,8 @@ export interface GatewaySettings {
   readonly sessionMaxAgeMs?: number;
   /** ms a login stays valid, however often its key is renewed. Default 30 days. */
   readonly loginMaxAgeMs?: number;
+  /** Migration: reconnect keys of the original gateway open until this instant (epoch ms). Default: refused. */
+  readonly legacyKeysAcceptUntil?: number;
   /** ms between re-sends of an unacknowledged push. Default 7500. */
   readonly resendIntervalMs?: number;
   /** Re-sends before a client is taken as broken; 0 = no limit. Default 10. */
@@ -76,6 +78,7 @@ export function resolveSettings(settings: GatewaySettings, randomId: () => strin
       previousSecrets: [...(settings.previousSecrets ?? [])],
       maxAgeMs: sessionMaxAgeMs,
       ...(settings.loginMaxAgeMs !== undefined ? { loginMaxAgeMs: settings.loginMaxAgeMs } : {}),
+      ...(settings.legacyKeysAcceptUntil !== undefined ? { legacyKeys: { acceptUntil: settings.legacyKeysAcceptUntil } } : {}),
     }),
   };
 }

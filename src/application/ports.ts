@@ -1,6 +1,7 @@
 import type { CloseReason } from '../domain/close-reasons.js';
 import type { OutboundEvent } from '../domain/effects.js';
 import type { InboundMessage } from '../domain/inbound-limits.js';
+import type { LegacyKeyOutcome } from '../domain/reconnect-key.js';
 
 export type { CloseReason } from '../domain/close-reasons.js';
 export type { OutboundEvent } from '../domain/effects.js';
@@ -242,6 +243,8 @@ export interface Metrics {
   ackWait(ms: number): void;
   publishConfirm(ms: number): void;
   badAgentMessage(): void;
+  /** A reconnect key of the original gateway was presented (migration window, PROTOCOL §4). */
+  legacyKey(outcome: LegacyKeyOutcome): void;
 }
 
 // --------------------------------------------------------------- DI tokens

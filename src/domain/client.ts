@@ -4,7 +4,7 @@ import { isAwaited, type DeliveryRef, type Effect, type Outcome, type PublishEff
 import { errorEmit, parseBody, unknownKeysWarning, warn } from './client-inputs.js';
 import { InboundLimits, type InboundLimitOptions, type InboundMessage, type Refusal } from './inbound-limits.js';
 import { isPlainObject, stringField, type PlainObject } from './plain-object.js';
-import type { KeyFailure, ReconnectKeyCodec } from './reconnect-key.js';
+import { legacyKeyOutcome, type KeyFailure, type LegacyKeyOutcome, type ReconnectKeyCodec } from './reconnect-key.js';
 import { ResendTracker } from './resend-tracker.js';
 import { Session, type SessionState } from './session.js';
 
@@ -38,6 +38,8 @@ interface SuspendedMessage {
   readonly keys: string[];
   readonly index: number;
   readonly state: SessionState;
+  /** A key of the original gateway (counted once its revocation check is back). */
+  readonly legacy: boolean;
 }
 
 const NONE: Effect[] = [];
@@ -248,7 +250,7 @@ export class Client {
         case 'reconnect': {
           const opened = this.openReconnect(payload.reconnect, now);
           if ('check' in opened) {
-            this.suspended = { payload, keys, index: i, state: opened.check };
+            this.suspended = { payload, keys, index: i, state: opened.check, legacy: opened.legacy };
             effects.push({ type: 'checkRevocation', sid: opened.check.sid! });
             return effects;
           }
@@ -273,14 +275,15 @@ export class Client {
   }
 
   /** §2.1, §4: a valid key resumes; a logged-in one is checked for revocation first. */
-  private openReconnect(value: unknown, now: number): { effects: Effect[] } | { check: SessionState } {
+  private openReconnect(value: unknown, now: number): { effects: Effect[] } | { check: SessionState; legacy: boolean } {
     if (this.isStarted) return { effects: [errorEmit('BAD_REQUEST')] };
     const id = isPlainObject(value) ? stringField(value, 'reconnectId') : undefined;
     if (id === undefined) return { effects: this.invalidKey('malformed') };
     const opened = this.keys.open(id, now);
-    if (!opened.ok) return { effects: this.invalidKey(opened.reason) };
-    if (opened.state.sid !== undefined) return { check: opened.state };
-    return { effects: this.resumeSession(opened.state) };
+    const legacy = opened.legacy === true;
+    if (!opened.ok) return { effects: [...legacyCount(legacyKeyOutcome(opened)), ...this.invalidKey(opened.reason)] };
+    if (opened.state.sid !== undefined) return { check: opened.state, legacy };
+    return { effects: [...legacyCount(legacyKeyOutcome(opened)), ...this.resumeSession(opened.state)] };
   }
 
   private continueReconnect(result: 'valid' | 'revoked' | 'unavailable', now: number): Effect[] {
@@ -294,7 +297,10 @@ export class Client {
         ...this.endByServer('store-unavailable', now),
       ];
     }
-    const effects = result === 'valid' ? this.resumeSession(s.state) : this.invalidKey('revoked');
+    const effects = [
+      ...legacyCount(s.legacy ? (result === 'valid' ? 'accepted' : 'invalid') : undefined),
+      ...(result === 'valid' ? this.resumeSession(s.state) : this.invalidKey('revoked')),
+    ];
     return this.messageKeys(s.payload, s.keys, s.index + 1, effects, now);
   }
 
@@ -503,4 +509,9 @@ export class Client {
   private agentPublish(routingKey: string, body: Record<string, unknown>): PublishEffect {
     return { type: 'publish', routingKey, body, replyTo: this.current.clientId, onConfirmed: NONE, onFailed: NONE };
   }
+}
+
+/** A key of the original gateway is counted by outcome (migration window). */
+function legacyCount(outcome: LegacyKeyOutcome | undefined): Effect[] {
+  return outcome === undefined ? NONE : [{ type: 'count', name: 'legacy-key', label: outcome }];
 }

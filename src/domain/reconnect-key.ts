@@ -1,4 +1,5 @@
 import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes } from 'node:crypto';
+import { looksLikeLegacyKey, openLegacyKey, type LegacyKeyFailure } from './legacy-reconnect-key.js';
 import { isPlainObject, type PlainObject } from './plain-object.js';
 import type { SessionState } from './session.js';
 
@@ -15,8 +16,16 @@ export interface ReconnectKeyOptions {
   maxAgeMs: number;
   /** Age of a login (its sealed `loginAt`) after which its keys no longer open. Default 30 days. */
   loginMaxAgeMs?: number;
+  /**
+   * Migration window: keys issued by the original gateway (signed with
+   * `secret` or one of `previousSecrets`) open until `acceptUntil` (epoch
+   * ms), and fail with `legacy-expired` from then on. Absent: they are
+   * refused as malformed, like any other foreign string.
+   */
+  legacyKeys?: { acceptUntil: number };
 }
 
+/** `legacy-expired`: a genuine key of the original gateway, presented after the migration window. */
 export type KeyFailure =
   | 'oversize'
   | 'malformed'
@@ -25,11 +34,37 @@ export type KeyFailure =
   | 'expired'
   | 'login-expired'
   | 'public-mismatch'
-  | 'revoked';
+  | 'revoked'
+  | 'legacy-expired';
 
 export const DEFAULT_LOGIN_MAX_AGE_MS = 30 * 24 * 3600_000;
 
-export type OpenResult = { ok: true; state: SessionState; savedAt: number } | { ok: false; reason: KeyFailure };
+/** `legacy: true` marks a key of the original gateway (opened or not), for counting and logs. */
+export type OpenResult =
+  | { ok: true; state: SessionState; savedAt: number; legacy?: true }
+  | { ok: false; reason: KeyFailure; legacy?: true };
+
+/** How a legacy key fared, for the metric; undefined for our own keys. */
+export const LEGACY_KEY_OUTCOMES = ['accepted', 'expired', 'invalid'] as const;
+export type LegacyKeyOutcome = (typeof LEGACY_KEY_OUTCOMES)[number];
+
+export function isLegacyKeyOutcome(value: unknown): value is LegacyKeyOutcome {
+  return (LEGACY_KEY_OUTCOMES as readonly unknown[]).includes(value);
+}
+
+export function legacyKeyOutcome(result: OpenResult): LegacyKeyOutcome | undefined {
+  if (!result.legacy) return undefined;
+  if (result.ok) return 'accepted';
+  return result.reason === 'legacy-expired' || result.reason === 'expired' ? 'expired' : 'invalid';
+}
+
+const LEGACY_REASONS: Readonly<Record<LegacyKeyFailure, KeyFailure>> = {
+  oversize: 'oversize',
+  malformed: 'malformed',
+  'bad-signature': 'bad-tag',
+  expired: 'expired',
+  'window-closed': 'legacy-expired',
+};
 
 /** §4: refused before any decoding. */
 export const MAX_KEY_LENGTH = 8192;
@@ -102,6 +137,7 @@ export class ReconnectKeyCodec {
   private readonly byKid = new Map<string, Buffer>();
   private readonly maxAgeMs: number;
   private readonly loginMaxAgeMs: number;
+  private readonly legacy: { secrets: string[]; acceptUntil: number } | undefined;
 
   constructor(options: ReconnectKeyOptions) {
     if (!(options.maxAgeMs > 0)) throw new RangeError('reconnect key maxAgeMs must be positive');
@@ -113,6 +149,10 @@ export class ReconnectKeyCodec {
     for (const secret of options.previousSecrets ?? []) {
       const derived = derive(secret);
       if (!this.byKid.has(derived.kid)) this.byKid.set(derived.kid, derived.key);
+    }
+    if (options.legacyKeys) {
+      if (!Number.isFinite(options.legacyKeys.acceptUntil)) throw new RangeError('legacyKeys.acceptUntil must be a finite epoch ms');
+      this.legacy = { secrets: [options.secret, ...(options.previousSecrets ?? [])], acceptUntil: options.legacyKeys.acceptUntil };
     }
   }
 
@@ -156,6 +196,7 @@ export class ReconnectKeyCodec {
 
   private openUnsafe(key: unknown, now: number): OpenResult {
     if (typeof key !== 'string') return fail('malformed');
+    if (this.legacy && looksLikeLegacyKey(key)) return this.openLegacy(key, now, this.legacy);
     if (key.length > MAX_KEY_LENGTH) return fail('oversize');
 
     const halves = key.split(';');
@@ -206,6 +247,18 @@ export class ReconnectKeyCodec {
       if (pub[field] !== state[field]) return fail('public-mismatch');
     }
     return { ok: true, state, savedAt };
+  }
+
+  private openLegacy(key: string, now: number, legacy: { secrets: string[]; acceptUntil: number }): OpenResult {
+    const opened = openLegacyKey(key, now, { ...legacy, maxAgeMs: this.maxAgeMs });
+    if (!opened.ok) return { ok: false, reason: LEGACY_REASONS[opened.reason], legacy: true };
+    const state: SessionState = { ...opened.state };
+    if (state.sid !== undefined) {
+      // The original knew no login time: its key's own date is the best bound there is.
+      state.loginAt ??= opened.savedAt;
+      if (now - state.loginAt >= this.loginMaxAgeMs) return { ok: false, reason: 'login-expired', legacy: true };
+    }
+    return { ok: true, state, savedAt: opened.savedAt, legacy: true };
   }
 }
 

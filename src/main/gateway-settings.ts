@@ -1,17 +1,19 @@
 import type { GatewaySettings } from '../application/gateway-settings.js';
 import type { SocketIoTransportOptions } from '../adapters/socketio/socketio-transport.js';
 import type { WebSocketTransportOptions } from '../adapters/websocket/websocket-transport.js';
-import { ConfigError, type GatewayConfig } from './config/index.js';
+import { ConfigError, instantOf, type GatewayConfig } from './config/index.js';
 
 /** The gateway core's settings from the configuration. */
 export function gatewaySettings(config: GatewayConfig, instance: string): GatewaySettings {
   const f = config.frontend;
+  const legacyKeysAcceptUntil = instantOf(f.legacyKeys.acceptUntil);
   return {
     secret: f.session_secret,
     previousSecrets: f.previous_session_secrets,
     instance,
     sessionMaxAgeMs: f.sessionMaxAge,
     loginMaxAgeMs: f.loginMaxAge,
+    ...(legacyKeysAcceptUntil !== undefined ? { legacyKeysAcceptUntil } : {}),
     resendIntervalMs: f.clientMessageResendInterval,
     maxResends: f.maxResends,
     maxPayloadBytes: f.maxPayloadBytes,

@@ -22,6 +22,8 @@ export interface EmbeddedGatewayOptions {
   rateLimit?: { burst: number; perSecond: number; disconnectAfter: number; ackBurst?: number; ackPerSecond?: number };
   /** Start the demo agent (default true). */
   demoAgent?: boolean;
+  /** Migration window for the original gateway's keys (epoch ms). */
+  legacyKeysAcceptUntil?: number;
   /** A store shared with other gateways (instances of one deployment). */
   store?: InMemorySessionStore;
   /** Socket.IO ping interval / timeout (ms), also the WebSocket heartbeat. */
@@ -75,6 +77,7 @@ export async function startEmbeddedGateway(opts: EmbeddedGatewayOptions = {}): P
       maxResends: opts.maxResends ?? 10,
       maxPayloadBytes,
       rateLimit: opts.rateLimit ?? { burst: 1000, perSecond: 1000, disconnectAfter: 20 },
+      ...(opts.legacyKeysAcceptUntil !== undefined ? { legacyKeysAcceptUntil: opts.legacyKeysAcceptUntil } : {}),
     },
   });
   const app = fastify({ logger: false });

@@ -20,7 +20,7 @@ export interface GatewayConfig {
     ssl: boolean;
     private_key: string;
     certificate: string;
-    cert_auth: string;
+    cert_auth: string[];
     session_secret: string;
     previous_session_secrets: string[];
     sessionMaxAge: number;
@@ -33,6 +33,7 @@ export interface GatewayConfig {
     flash_policy_port: number;
     websocket: { path: string };
     metrics: { port: number; host: string };
+    legacyKeys: { acceptUntil: string };
   };
   gateway: {
     socketio: { timeout: number; interval: number; transports: string[]; path: string };

@@ -48,14 +48,14 @@ export function gatewaySchema() {
       workerCount: positive('worker processes; 1 = no supervisor', Math.floor(availableParallelism() / 2) + 1),
     },
     frontend: {
-      logLevel: { doc: 'log level', format: [...LOG_LEVELS], default: 'info' },
+      logLevel: { doc: 'log level', format: 'log-level', default: 'info' },
       shutdownCode: text('code the shutdown control command must carry (must be set outside embedded mode)', '', true),
       port: port('socket/HTTP port', 8080),
       host: text('interface to listen on', '0.0.0.0'),
       ssl: bool('serve HTTPS/WSS', false),
       private_key: text('TLS private key file (PEM)', ''),
       certificate: text('TLS certificate file (PEM)', ''),
-      cert_auth: text('TLS CA chain file (PEM), optional', ''),
+      cert_auth: list('TLS CA chain files (PEM), comma-separated, optional', []),
       session_secret: text('secret sealing reconnect keys', PUBLISHED_SESSION_SECRET, true),
       previous_session_secrets: list('previous secrets whose keys still open', [], true),
       sessionMaxAge: positive('ms a reconnect key stays valid', 7 * 24 * 3600 * 1000),
@@ -76,6 +76,13 @@ export function gatewaySchema() {
       metrics: {
         port: port('port of the /metrics endpoint, apart from the client port (0 = off)', 9464),
         host: text('interface the /metrics endpoint listens on', '127.0.0.1'),
+      },
+      legacyKeys: {
+        acceptUntil: {
+          doc: "reconnect keys issued by the original gateway open until this ISO 8601 instant (empty = refused)",
+          format: 'iso-instant',
+          default: '',
+        },
       },
     },
     gateway: {

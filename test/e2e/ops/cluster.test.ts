@@ -139,9 +139,24 @@ describe('cluster supervisor with 2 workers (real Redis + RabbitMQ)', () => {
     expect(old.some(alive)).toBe(true);
     client.close();
     for (const pid of old) {
-      await server.waitForLog((r) => r.msg === 'worker exited' && r.pid === pid, `old worker ${pid} exiting`, 30_000, from);
+      await server.waitForLog((r) => r.msg === 'worker exited' && r.workerPid === pid, `old worker ${pid} exiting`, 30_000, from);
     }
   }, 90_000);
+
+  it('every log line names one pid, the process that wrote it; supervisor lines name a worker as workerPid', () => {
+    const json = server.lines.filter((line) => line.startsWith('{'));
+    expect(json.length).toBeGreaterThan(10);
+    const doubled = json.filter((line) => (line.match(/"pid":/g) ?? []).length !== 1);
+    expect(doubled, doubled.slice(0, 3).join('\n')).toEqual([]);
+    const supervisorLines = server.logs.filter((r) => r.msg === 'worker forked' || r.msg === 'worker exited');
+    expect(supervisorLines.length).toBeGreaterThan(0);
+    const supervisorPid = server.child.pid;
+    for (const r of supervisorLines) {
+      expect(r.pid).toBe(supervisorPid);
+      expect(typeof r.workerPid).toBe('number');
+      expect(r.workerPid).not.toBe(supervisorPid);
+    }
+  });
 
   it('SIGTERM shuts the supervisor and its workers down gracefully', async () => {
     const pids = replies(await runConsole(file, 'clientcount\n'), 'clientcount').map((r) => r.pid);

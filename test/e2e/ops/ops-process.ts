@@ -39,7 +39,7 @@ export function writeConfig(extra: Record<string, unknown> = {}): { file: string
 }
 
 /** The environment without any gateway settings of the machine running the tests. */
-function cleanEnv(): NodeJS.ProcessEnv {
+export function cleanEnv(): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env)) {
     if (!/^(FRONTEND_|CLUSTER_|GATEWAY_|ACTIVESTACK_|ASGW_)/.test(k)) env[k] = v;
@@ -49,6 +49,8 @@ function cleanEnv(): NodeJS.ProcessEnv {
 
 export class ServerProcess {
   readonly logs: LogRecord[] = [];
+  /** Every stdout line as written, JSON or not. */
+  readonly lines: string[] = [];
   readonly child: ChildProcess;
   readonly exited: Promise<number | null>;
   private text = '';
@@ -119,6 +121,7 @@ export class ServerProcess {
 
   private onLine(line: string): void {
     this.text += `${line}\n`;
+    this.lines.push(line);
     let record: LogRecord;
     try {
       record = JSON.parse(line) as LogRecord;

@@ -16,6 +16,9 @@ describe('parseControlLine', () => {
     expect(parseControlLine('ClientCount', CODE)).toEqual({ ok: true, command: { name: 'clientcount' } });
     expect(parseControlLine('  LOGLEVEL debug ', CODE)).toEqual({ ok: true, command: { name: 'loglevel', level: 'debug' } });
     expect(parseControlLine('loglevel DEBUG', CODE)).toMatchObject({ ok: false, name: 'loglevel' });
+    // The original's console sends winston's names.
+    expect(parseControlLine('loglevel verbose', CODE)).toEqual({ ok: true, command: { name: 'loglevel', level: 'debug' } });
+    expect(parseControlLine('loglevel silly', CODE)).toEqual({ ok: true, command: { name: 'loglevel', level: 'trace' } });
     expect(parseControlLine('clientMessageResendInterval 2500', CODE)).toEqual({
       ok: true, command: { name: 'clientmessageresendinterval', ms: 2500 },
     });

@@ -38,7 +38,7 @@ describe('loadConfig', () => {
     });
     expect(config.frontend).toMatchObject({
       logLevel: 'info', shutdownCode: 'pass123', port: 8080, ssl: false,
-      private_key: '', certificate: '', cert_auth: '', session_secret: PUBLISHED_SESSION_SECRET,
+      private_key: '', certificate: '', cert_auth: [], session_secret: PUBLISHED_SESSION_SECRET,
     });
     expect(config.gateway.socketio).toMatchObject({ timeout: 300, interval: 20 });
     expect(config.gateway.redis).toMatchObject({
