@@ -6,9 +6,10 @@
  * stops them from sending any, so a request without Origin is let through:
  * the check protects browsers' users, it does not authenticate anyone.
  *
- * With no allowed origins configured, only pages of the gateway's own
- * origin are let through (the Origin's host:port equals the request's
- * Host), as gorilla/websocket and Centrifugo do by default. Entries are
+ * Pages of the gateway's own origin (the Origin's host:port equals the
+ * request's Host) are always let through; with no allowed origins
+ * configured, only they are, as gorilla/websocket and Centrifugo do by
+ * default. Entries are
  * `scheme://host[:port]`, `scheme://*.domain[:port]` (any subdomain, not
  * the domain itself), or `*` (any page: the original gateway's behaviour).
  */
@@ -27,16 +28,14 @@ export class OriginPolicy {
     }
   }
 
-  /** undefined: allowed; otherwise why not (for the log). */
+  /** undefined: allowed; otherwise why not (for the log). `host`: the request's Host header. */
   check(origin: string | undefined, host: string | undefined): string | undefined {
     if (origin === undefined || this.any) return undefined;
     const normal = normalizeOrigin(origin);
     if (normal === undefined) return 'malformed Origin';
-    if (this.allowed.length === 0) {
-      return host !== undefined && hostPortOf(normal) === normalizeHost(host, schemeOf(normal)) ? undefined : 'cross-origin, and frontend.allowedOrigins is empty';
-    }
+    if (host !== undefined && normal !== 'null' && hostPortOf(normal) === normalizeHost(host, schemeOf(normal))) return undefined;
     if (this.exact.has(normal) || this.patterns.some((p) => p.test(normal))) return undefined;
-    return 'Origin not in frontend.allowedOrigins';
+    return this.allowed.length === 0 ? 'cross-origin, and frontend.allowedOrigins is empty' : 'cross-origin, and not in frontend.allowedOrigins';
   }
 }
 
