@@ -35,6 +35,9 @@ const { config } = loadConfig({
     'frontend.logLevel': arg('log-level', 'warn'),
     'frontend.rateLimit.burst': '1000000',
     'frontend.rateLimit.perSecond': '1000000',
+    // Every load-generator client comes from 127.0.0.1: the per-address limits would refuse most of them.
+    'frontend.connections.perAddress': '0',
+    'frontend.connections.perAddressPerSecond': '0',
     'cluster.workerCount': workers,
     // The default limits (heapUsed 100 MB, from the original gateway) replace a
     // worker that holds a few thousand clients: scenario (e) would measure restarts.

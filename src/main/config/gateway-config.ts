@@ -29,7 +29,10 @@ export interface GatewayConfig {
     clientMessageResendInterval: number;
     maxResends: number;
     maxPayloadBytes: number;
-    rateLimit: { burst: number; perSecond: number; disconnectAfter: number };
+    rateLimit: { burst: number; perSecond: number; disconnectAfter: number; ackBurst: number; ackPerSecond: number };
+    allowedOrigins: string[];
+    connections: { perAddress: number; perAddressPerSecond: number };
+    trustProxy: string[];
     flash_policy_port: number;
     websocket: { path: string };
     metrics: { port: number; host: string };

@@ -68,7 +68,16 @@ export function gatewaySchema() {
         burst: positive('messages a client may send at once', 200),
         perSecond: positive('sustained messages per second per client', 100),
         disconnectAfter: positive('RATE_LIMITED errors before the socket is disconnected', 20),
+        // Issue 10, client limits at the transport edge (with allowedOrigins, connections, trustProxy below).
+        ackBurst: positive('acks a client may send at once (a bucket of their own)', 800),
+        ackPerSecond: positive('sustained acks per second per client', 400),
       },
+      allowedOrigins: list('origins whose pages may connect (scheme://host[:port], scheme://*.domain, *); empty = same origin only', []),
+      connections: {
+        perAddress: whole('open connections per client address and worker (0 = no limit)', 256),
+        perAddressPerSecond: whole('new connections per second per client address and worker (0 = no limit)', 32),
+      },
+      trustProxy: list('proxies whose X-Forwarded-For is believed (addresses, CIDRs, loopback, linklocal, uniquelocal); empty = none', []),
       flash_policy_port: port('Flash policy server port (0 = off)', 0),
       websocket: {
         path: text('raw WebSocket transport path (PROTOCOL §7); empty turns it off', '/ws'),

@@ -21,6 +21,9 @@ export async function startCluster(stack: RealStack, workers = 2, extra: Record<
     'cluster.workerCount': workers,
     'gateway.rabbitmq.vhost': stack.vhost,
     'frontend.logLevel': 'info',
+    // The fleet is hundreds of users on one address (127.0.0.1): per-address limits off.
+    'frontend.connections.perAddress': 0,
+    'frontend.connections.perAddressPerSecond': 0,
     ...extra,
   });
   const server = new ServerProcess([file]);
