@@ -31,8 +31,9 @@ export function registerTransports(c: DependencyContainer, config: GatewayConfig
  */
 function logRefusedHandshakes(io: Server, logger: Logger): void {
   io.engine.on('connection_error', (err: { code?: number; message?: string; context?: Record<string, unknown>; req?: { url?: string } }) => {
-    // The url's `sid` would let a reader of the log poll that session: only the transport is kept.
+    // A live `sid` would let a reader of the log poll that session: it is left out, from the url too.
+    const { sid: _sid, ...context } = err.context ?? {};
     const transport = /[?&]transport=([a-z]{1,20})/.exec(err.req?.url ?? '')?.[1];
-    logger.debug({ code: err.code, reason: err.message, context: err.context, transport }, 'Socket.IO connection refused');
+    logger.debug({ code: err.code, reason: err.message, context, transport }, 'Socket.IO connection refused');
   });
 }

@@ -87,4 +87,31 @@ describe(`${CLIENTS} default clients against a 2-worker server`, () => {
     expect(Math.min(...counts), JSON.stringify(counts)).toBeGreaterThan(0);
     await closeAll();
   }, 180_000);
+
+  it('graceful restart: a polling session on a draining worker keeps being served; new sessions go to the replacements', async () => {
+    const old = replies(await runConsole(file, 'clientcount\n'), 'clientcount').map((r) => r.pid);
+    const staying = await runDefaultClient(url, 2000, { transports: ['polling'] });
+    sockets.push(staying.socket);
+    const from = server.logs.length;
+    const out = await runConsole(file, 'restart graceful 120000\n');
+    expect(replies(out, 'restart').filter((r) => r.ok), out).toHaveLength(2);
+    await server.until((logs) => logs.slice(from).filter((r) => r.msg === 'gateway listening' && !old.includes(r.pid)).length >= 2, 'two replacements listening', 60_000);
+    await server.waitForLog((r) => r.msg === 'draining: waiting for clients to leave', 'an old worker draining', 30_000, from);
+
+    // Its every poll still reaches its own (draining) worker through the primary.
+    const reply = new Promise<{ result?: { ID?: string } }>((resolve) => {
+      staying.socket.on('push', (p: { correspondingMessageId?: string }) => { if (p.correspondingMessageId === 'after-restart') resolve(p); });
+    });
+    staying.socket.emit('findById', { messageId: 'after-restart', theClassId: 'still-here' });
+    expect((await reply).result?.ID).toBe('still-here');
+    expect(staying.socket.io.engine.transport.name).toBe('polling');
+
+    const fresh = await runDefaultClient(url, 2001, { transports: ['polling'] });
+    sockets.push(fresh.socket);
+    const serving = replies(await runConsole(file, 'clientcount\n'), 'clientcount');
+    expect(serving.map((r) => r.pid).some((pid) => old.includes(pid))).toBe(false);
+    expect(serving.reduce((sum, r) => sum + (r.clients ?? 0), 0)).toBe(1);
+    staying.socket.close();
+    await server.until((logs) => old.every((pid) => logs.some((r) => r.msg === 'worker exited' && r.pid === pid)), 'the old workers exiting', 60_000);
+  }, 180_000);
 });

@@ -54,7 +54,7 @@ describe('loadConfig', () => {
       clientMessageResendInterval: 7500, maxResends: 10, maxPayloadBytes: 1_048_576,
       rateLimit: { burst: 200, perSecond: 100, disconnectAfter: 20 }, flash_policy_port: 0,
     });
-    expect(config.gateway.socketio).toMatchObject({ transports: ['websocket'], path: '/socket.io' });
+    expect(config.gateway.socketio).toMatchObject({ transports: ['polling', 'websocket'], path: '/socket.io' });
     expect(config.gateway.redis).toMatchObject({ keyPrefix: 'asgw:', sentinels: [], sentinelName: '', cluster: [] });
     expect(config.gateway.rabbitmq).toMatchObject({ vhost: '/', heartbeat: 30, prefetch: 10, hosts: [] });
     expect(config.gateway.events.unauthenticated).toEqual(DEFAULT_UNAUTHENTICATED_EVENTS);
