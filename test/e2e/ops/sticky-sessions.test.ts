@@ -100,7 +100,7 @@ describe(`${CLIENTS} default clients against a 2-worker server`, () => {
 
     // Its every poll still reaches its own (draining) worker through the primary.
     const reply = new Promise<{ result?: { ID?: string } }>((resolve) => {
-      staying.socket.on('push', (p: { correspondingMessageId?: string }) => { if (p.correspondingMessageId === 'after-restart') resolve(p); });
+      staying.socket.on('push', (p: { correspondingMessageId?: string; result?: { ID?: string } }) => { if (p.correspondingMessageId === 'after-restart') resolve(p); });
     });
     staying.socket.emit('findById', { messageId: 'after-restart', theClassId: 'still-here' });
     expect((await reply).result?.ID).toBe('still-here');
