@@ -95,6 +95,35 @@ describe('doc snippets: marked', () => {
   });
 });
 
+/** GitHub's anchor of a heading: lower case, punctuation dropped, spaces to hyphens. */
+function slug(heading: string): string {
+  return heading.trim().toLowerCase().replace(/[^\p{L}\p{N}\s_-]/gu, '').replace(/\s/g, '-');
+}
+
+function anchors(doc: string): Set<string> {
+  const text = readFileSync(join(ROOT, doc), 'utf8').replace(/^```[\s\S]*?^```/gm, '');
+  return new Set([...text.matchAll(/^#{1,6}\s+(.+)$/gm)].map((m) => slug(m[1]!)));
+}
+
+describe('doc links', () => {
+  it('every relative link of the README and docs points at a file of the repository, and at a heading of it', () => {
+    const broken: string[] = [];
+    for (const doc of docs()) {
+      const text = readFileSync(join(ROOT, doc), 'utf8').replace(/^```[\s\S]*?^```/gm, '');
+      for (const [, target] of text.matchAll(/\]\(([^)\s]+)\)/g)) {
+        if (/^[a-z]+:/.test(target!)) continue;
+        const [path, anchor] = target!.split('#');
+        const file = path === '' ? doc : join(dirname(doc), path!);
+        let exists = true;
+        try { readFileSync(join(ROOT, file)); } catch { exists = false; }
+        if (!exists) broken.push(`${doc}: ${target} (no file ${file})`);
+        else if (anchor !== undefined && file.endsWith('.md') && !anchors(file).has(anchor)) broken.push(`${doc}: ${target} (no heading #${anchor})`);
+      }
+    }
+    expect(broken).toEqual([]);
+  });
+});
+
 describe('doc snippets: run on a fresh clone against the embedded gateway', () => {
   let clone: string;
   let gateway: RunningWorker;
