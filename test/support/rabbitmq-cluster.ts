@@ -119,16 +119,17 @@ export class RabbitMqCluster {
    * Restarts the nodes one by one, as a rolling broker upgrade does: before
    * each stop, wait until that node is not needed for any quorum queue's
    * majority (`rabbitmq-upgrade await_online_quorum_plus_one`); after each
-   * start, until the cluster has every node again. `between` runs after
-   * each node is back.
+   * start, until the cluster has every node again. `before` runs just
+   * before each stop, `after` once that node is back.
    */
-  async rollingRestart(between: (node: RabbitMqNode) => Promise<void> = async () => undefined): Promise<void> {
+  async rollingRestart(hooks: { before?: (node: RabbitMqNode) => Promise<void>; after?: (node: RabbitMqNode) => Promise<void> } = {}): Promise<void> {
     for (const node of this.nodes) {
       await node.ctl(['await_online_quorum_plus_one', '-t', '120'], 150_000, 'rabbitmq-upgrade');
+      await hooks.before?.(node);
       await node.stop();
       await node.start();
       await this.awaitAllRunning();
-      await between(node);
+      await hooks.after?.(node);
     }
   }
 

@@ -1,3 +1,4 @@
+import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AmqpMessageBus } from '../../../src/adapters/amqp/amqp-message-bus.js';
 import type { AmqpMessageBusOptions } from '../../../src/adapters/amqp/amqp-options.js';
@@ -39,6 +40,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await node?.stop().catch(() => node.killed());
   node?.remove();
+  if (baseDir) rmSync(baseDir, { recursive: true, force: true });
   ca?.remove();
   otherCa?.remove();
 }, 90_000);
