@@ -207,7 +207,7 @@ async function underLoad<F extends object>(s: Stack, label: string, fault: (burs
     clientDisconnects: s.clients.reduce((n, c) => n + c.socketDowntimes.length + (c.downSince !== undefined ? 1 : 0), 0),
     clientDowntimeMs: percentiles(s.clients.flatMap((c) => c.downtimes)),
     keysRefused: count.keysRefused,
-    probe: s.probe.counts(),
+    probe: { ...s.probe.counts(), reopened: s.probe.reopened },
     agentRetries: s.agent.counts.retried,
     agentBrokerConnects: s.agent.counts.connects,
     gatewayAlive: s.gateway.child.exitCode === null,

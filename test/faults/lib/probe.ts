@@ -17,18 +17,28 @@ export class ServiceProbe {
   private loop: Promise<void> = Promise.resolve();
   private n = 0;
 
-  private constructor(private readonly socket: TestSocket) {}
+  /** Times the probe's socket was closed by the gateway and opened again. */
+  reopened = 0;
+
+  private constructor(
+    private readonly url: string,
+    private socket: TestSocket,
+  ) {}
 
   static async start(url: string): Promise<ServiceProbe> {
+    const probe = new ServiceProbe(url, await ServiceProbe.open(url));
+    probe.loop = probe.run();
+    return probe;
+  }
+
+  private static async open(url: string): Promise<TestSocket> {
     const socket = await TestSocket.open(url);
     await socket.start();
-    const probe = new ServiceProbe(socket);
     // Every reply needs an ack, as any push with a correspondingMessageId.
     socket.socket.on('push', (m: { correspondingMessageId?: unknown }) => {
       if (typeof m?.correspondingMessageId === 'string') socket.emit('message', { ack: { correspondingMessageId: m.correspondingMessageId } });
     });
-    probe.loop = probe.run();
-    return probe;
+    return socket;
   }
 
   /** Requests answered, and not answered (AGENT_UNAVAILABLE or no answer within 2 s). */
@@ -66,7 +76,18 @@ export class ServiceProbe {
   }
 
   private async run(): Promise<void> {
-    while (this.running && this.socket.socket.connected) {
+    while (this.running) {
+      if (!this.socket.socket.connected) {
+        // Ended by the gateway (say, its queue was deleted): a user would connect again.
+        this.socket.close();
+        const next = await ServiceProbe.open(this.url).catch(() => undefined);
+        if (!next) {
+          await new Promise((r) => setTimeout(r, 200));
+          continue;
+        }
+        this.socket = next;
+        this.reopened++;
+      }
       const id = `probe-${++this.n}`;
       const sentAt = Date.now();
       this.socket.emit('testCall', { messageId: id });
