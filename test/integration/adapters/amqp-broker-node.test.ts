@@ -1,4 +1,5 @@
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
+import amqp from 'amqplib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AmqpMessageBus } from '../../../src/adapters/amqp/amqp-message-bus.js';
 import type { AmqpMessageBusOptions } from '../../../src/adapters/amqp/amqp-options.js';
@@ -186,4 +187,39 @@ describe('the broker blocks publishers (memory alarm on this node only)', () => 
       await node.ctl(['delete_vhost', vhost]).catch(() => undefined);
     }
   }, 90_000);
+});
+
+describe('the reply-queue expiry policy of docs/operations.md', () => {
+  it('runs as written and applies to client reply queues only, not to agent queues', async () => {
+    const doc = readFileSync(new URL('../../../docs/operations.md', import.meta.url), 'utf8');
+    const line = doc.split('\n').find((l) => l.startsWith('rabbitmqctl set_policy'));
+    expect(line, 'the policy command in docs/operations.md').toBeDefined();
+    // Shell words: 'quoted' or bare.
+    const words = [...line!.matchAll(/'([^']*)'|(\S+)/g)].map((m) => m[1] ?? m[2]!);
+    expect(words[0]).toBe('rabbitmqctl');
+    // On this file's own node (-n), never the shared one.
+    await node.ctl(words.slice(1));
+    const conn = await amqp.connect(node.url);
+    const clientQueue = 'c0ffee00c0ffee00c0ffee00c0ffee00';
+    try {
+      const ch = await conn.createChannel();
+      await ch.assertQueue(clientQueue, { durable: false });
+      await ch.assertQueue('findById', { durable: false });
+      const out = await node.ctl(['list_queues', '-q', '--no-table-headers', 'name', 'policy']);
+      const rows = new Map(out.trim().split('\n').map((r) => [r.split('\t')[0]!, r.split('\t').slice(1).join('\t')]));
+      expect(rows.get(clientQueue)).toBe('asgw-reply-queues');
+      expect(rows.get('findById')).not.toMatch(/asgw-reply-queues/);
+      const policies = JSON.parse(await node.ctl(['list_policies', '-p', '/', '-q', '--formatter', 'json'])) as Array<Record<string, unknown>>;
+      expect(policies).toHaveLength(1);
+      const [policy] = policies;
+      expect(policy).toMatchObject({ name: 'asgw-reply-queues', 'apply-to': 'queues' });
+      const definition = typeof policy!.definition === 'string' ? JSON.parse(policy!.definition) : policy!.definition;
+      expect(definition).toEqual({ expires: 691200000 });
+      await ch.deleteQueue(clientQueue);
+      await ch.deleteQueue('findById');
+    } finally {
+      await conn.close();
+      await node.ctl(['clear_policy', '-p', '/', 'asgw-reply-queues']).catch(() => undefined);
+    }
+  });
 });
