@@ -89,7 +89,9 @@ export class RabbitMqNode {
     this.prepare();
     if (!existsSync(join(this.dir, 'started-once'))) await this.stopStray();
     rmSync(join(this.dir, 'pid'), { force: true });
-    const child = spawn(join(BIN_DIR, 'rabbitmq-server'), [], { env: this.env(), stdio: ['ignore', 'pipe', 'pipe'] });
+    // Quorum queues hold about 3 file handles each on every node: give the node room (as LimitNOFILE would).
+    const script = 'ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null; exec "$0"';
+    const child = spawn('/bin/sh', ['-c', script, join(BIN_DIR, 'rabbitmq-server')], { env: this.env(), stdio: ['ignore', 'pipe', 'pipe'] });
     this.child = child;
     this.output = '';
     const keep = (d: Buffer): void => {
