@@ -1,4 +1,6 @@
 /** The layer rules of DESIGN.md, checked on every lint. */
+const TRANSPORT_LIBRARIES = '^(socket\\.io|socket\\.io-client|engine\\.io|ws|fastify|@fastify/.*|fastify-socket\\.io|amqplib|ioredis)$|node_modules/(socket\\.io|socket\\.io-client|engine\\.io|ws|fastify|@fastify|fastify-socket\\.io|amqplib|ioredis)/';
+
 module.exports = {
   forbidden: [
     {
@@ -18,9 +20,17 @@ module.exports = {
       },
     },
     {
-      name: 'adapters-do-not-import-main',
+      name: 'core-knows-no-transport',
+      comment: 'nothing under src/domain or src/application imports a transport, broker or Redis library: transports are adapters',
       severity: 'error',
-      from: { path: '^src/(adapters|application|domain|client)/' },
+      from: { path: '^src/(domain|application)/' },
+      to: { path: TRANSPORT_LIBRARIES },
+    },
+    {
+      name: 'only-entries-import-main',
+      comment: 'src/main is the composition root: only the bin entry and the package entry (src/library) reach into it',
+      severity: 'error',
+      from: { path: '^src/', pathNot: '^src/(main|library)/' },
       to: { path: '^src/main/' },
     },
     {
@@ -28,7 +38,7 @@ module.exports = {
       comment: 'the SDK bundles for browsers: socket.io-client and its own files only (serve/bundle may use fastify and node)',
       severity: 'error',
       from: { path: '^src/client/', pathNot: '^src/client/(serve|bundle)\\.ts$' },
-      to: { path: '^src/(domain|application|adapters|main)/' },
+      to: { path: '^src/(domain|application|adapters|main|library)/' },
     },
     {
       name: 'no-circular',

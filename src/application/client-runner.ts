@@ -1,50 +1,35 @@
 import type { Client } from '../domain/client.js';
-import type { CloseReason, EmitEffect, Effect } from '../domain/effects.js';
-import { gatewayError } from '../domain/errors.js';
-import type { ReconnectKeyCodec } from '../domain/reconnect-key.js';
-import { reconnectIdOf, type ReconnectResolution } from '../domain/client.js';
-import { InboundLimits } from '../domain/inbound-limits.js';
-import type {
-  Clock,
-  Consumer,
-  Delivery,
-  Logger,
-  MessageBus,
-  Metrics,
-  SessionStore,
-  SocketChannel,
-  TimerHandle,
-} from './ports.js';
-import { SerialQueue } from './serial-queue.js';
+import type { AwaitedEffect, Effect, EmitEffect, Outcome } from '../domain/effects.js';
+import type { InboundMessage } from '../domain/inbound-limits.js';
+import type { CloseReason } from '../domain/close-reasons.js';
+import { isLegacyKeyOutcome } from '../domain/reconnect-key.js';
+import type { Clock, Consumer, Delivery, Logger, MessageBus, Metrics, SessionStore, SocketChannel, TimerHandle } from './ports.js';
 
 export interface RunnerDeps {
   readonly bus: MessageBus;
   readonly store: SessionStore;
   readonly clock: Clock;
   readonly metrics: Metrics;
-  readonly keys: ReconnectKeyCodec;
   readonly instance: string;
-  readonly sessionMaxAgeMs: number;
-  readonly maxPayloadBytes: number;
-  readonly rateLimit: { burst: number; perSecond: number; disconnectAfter: number };
   /** The metrics label of a client event: bounded, whatever clients send. */
-  readonly eventLabel: (event: string) => string;
+  readonly eventLabel: (event: string | undefined) => string;
+  /** This runner's client now carries login `sid` (undefined: none). */
+  readonly watchSid: (runner: ClientRunner, sid: string | undefined) => void;
 }
 
 /**
- * Runs one Client against the ports: feeds it the socket's events, the
- * broker's deliveries and its timer, in order, and executes the effects it
- * returns. It owns the client's only timer and consumer and releases both
- * when the client is disposed.
+ * Executes one Client's effects against the ports, and owns the resources
+ * they create: the client's timer and its consumer. It feeds the Client
+ * every input (socket messages and close, deliveries, the timer, and the
+ * outcome of each awaited effect) and decides nothing: what an outcome
+ * means, and what waits for what, is the Client's.
  */
 export class ClientRunner {
-  private readonly queue: SerialQueue;
-  private readonly limits: InboundLimits;
   private consumer: Consumer | undefined;
   private timer: TimerHandle | undefined;
-  private timerDueAt = 0;
-  private closeReason: CloseReason | undefined;
   private disposed = false;
+  private running = false;
+  private backlog: Array<readonly Effect[]> | undefined;
 
   constructor(
     private readonly client: Client,
@@ -53,10 +38,11 @@ export class ClientRunner {
     private readonly log: Logger,
     private readonly onDisposed: (runner: ClientRunner) => void,
   ) {
-    this.queue = new SerialQueue((err) => this.log.error({ err }, 'client task failed'));
-    this.limits = new InboundLimits({ maxPayloadBytes: deps.maxPayloadBytes, ...deps.rateLimit }, deps.clock.now());
-    socket.onEvent((event, payload, bytes) => this.onSocketEvent(event, payload, bytes));
-    socket.onClose((reason) => this.onSocketClose(reason));
+    socket.onMessage((message) => this.onMessage(message));
+    socket.onClose((cause) => {
+      this.log.debug({ cause }, 'socket closed');
+      this.run(this.client.socketClosed(this.deps.clock.now()));
+    });
   }
 
   get clientId(): string {
@@ -71,134 +57,133 @@ export class ClientRunner {
     this.client.setResendInterval(ms);
   }
 
-  /** Server-side close (drain, shutdown). */
+  /** The server closes this client's socket (drain, shutdown, logout elsewhere). */
   disconnect(reason: CloseReason): void {
-    this.closeReason ??= reason;
-    this.socket.disconnect();
+    this.run(this.client.serverClose(reason, this.deps.clock.now()));
   }
 
-  private onSocketEvent(event: string, payload: unknown, bytes: number): void {
-    if (this.disposed) return;
-    this.deps.metrics.messageIn(this.deps.eventLabel(event));
-    const refused = this.limits.check(event, payload, bytes, this.deps.clock.now());
-    if (refused) {
-      void this.run(refused);
-      return;
-    }
-    if (event === 'message') {
-      this.queue.submit(() => this.onSpecialMessage(payload));
-    } else {
-      this.queue.submit(() => this.run(this.client.handleEvent(event, payload, this.deps.clock.now())));
-    }
-  }
-
-  private onSpecialMessage(payload: unknown): void | Promise<void> {
-    const reconnectId = reconnectIdOf(payload);
-    if (reconnectId === undefined) return this.run(this.client.handleMessage(payload, this.deps.clock.now()));
-    return this.resolveReconnect(reconnectId).then((resolution) => {
-      if (resolution === 'retry') {
-        // Neither valid nor invalid: the session survives, the client retries with the same key.
-        this.emit({
-          type: 'emit',
-          event: 'gatewayError',
-          data: gatewayError('AGENT_UNAVAILABLE', { message: 'The session store is unavailable; reconnect with the same key.' }),
-        });
-        this.disconnect('store-unavailable');
-        return;
-      }
-      if (!resolution.ok) this.log.info({ reason: resolution.reason }, 'reconnect key refused');
-      return this.run(this.client.handleMessage(payload, this.deps.clock.now(), resolution));
-    });
-  }
-
-  private async resolveReconnect(reconnectId: string): Promise<ReconnectResolution | 'retry'> {
-    const opened = this.deps.keys.open(reconnectId, this.deps.clock.now());
-    if (!opened.ok) return opened;
-    const sid = opened.state.sid;
-    if (sid === undefined) return { ok: true, state: opened.state };
-    try {
-      if (await this.deps.store.isRevoked(sid)) return { ok: false, reason: 'revoked' };
-    } catch (err) {
-      // A key whose revocation cannot be checked is not trusted, nor thrown away.
-      this.log.warn({ err }, 'revocation check failed: client asked to retry');
-      return 'retry';
-    }
-    return { ok: true, state: opened.state };
-  }
-
-  private onSocketClose(reason: string): void {
-    const closeReason = this.closeReason ?? 'client-gone';
-    this.log.debug({ reason, closeReason }, 'socket closed');
-    this.queue.submit(() => this.run(this.client.close(closeReason, this.deps.clock.now())));
+  private onMessage(message: InboundMessage): void {
+    this.deps.metrics.messageIn(this.deps.eventLabel(message.event));
+    this.run(this.client.receive(message, this.deps.clock.now()));
   }
 
   private onDelivery(delivery: Delivery): void {
-    this.queue.submit(() => this.run(this.client.handleDelivery(delivery, delivery.body, this.deps.clock.now())));
-  }
-
-  private onConsumerCancelled(): void {
-    this.queue.submit(() => this.run(this.client.handleConsumerCancelled(this.deps.clock.now())));
-  }
-
-  private onTimer(): void {
-    this.timer = undefined;
-    this.queue.submit(() => this.run(this.client.tick(this.deps.clock.now())));
+    this.run(this.client.delivery(delivery, delivery.body, this.deps.clock.now()));
   }
 
   /**
-   * Execute effects in order. Runs synchronously until an effect that must
-   * be awaited (consume, cancel, revoke); the rest then runs after it.
+   * Executes in order; an awaited effect ends its list and its outcome goes
+   * back to the Client. Effects of an input that arrives while a list runs
+   * (a transport that reports its close from inside `close`) run after it.
    */
-  private run(effects: readonly Effect[], from = 0): void | Promise<void> {
-    for (let i = from; i < effects.length; i++) {
-      const pending = this.execute(effects[i]!);
-      if (pending) return pending.then(() => this.run(effects, i + 1));
+  private run(effects: readonly Effect[]): void {
+    if (effects.length === 0) return;
+    if (this.running) {
+      (this.backlog ??= []).push(effects);
+      return;
     }
+    this.running = true;
+    let list: readonly Effect[] | undefined = effects;
+    while (list) {
+      for (const effect of list) {
+        try {
+          this.execute(effect);
+        } catch (err) {
+          this.log.error({ err, effect: effect.type }, 'effect failed');
+        }
+      }
+      list = this.backlog?.shift();
+    }
+    this.running = false;
   }
 
-  private execute(effect: Effect): Promise<void> | undefined {
+  private execute(effect: Effect): void {
     switch (effect.type) {
       case 'emit':
         this.emit(effect);
-        return undefined;
+        return;
       case 'publish':
         this.publish(effect.routingKey, effect.body, effect.replyTo, effect.onConfirmed, effect.onFailed);
-        return undefined;
-      case 'consume':
-        return this.consume(effect.queue);
-      case 'cancelConsume':
-        return this.cancelConsume();
+        return;
       case 'ackDelivery':
         (effect.delivery as Delivery).ack();
         if (effect.ackWaitMs !== undefined) this.deps.metrics.ackWait(effect.ackWaitMs);
-        return undefined;
+        return;
       case 'rejectDelivery':
         (effect.delivery as Delivery).nack(effect.requeue);
-        if (!effect.requeue) this.deps.metrics.badAgentMessage();
-        return undefined;
+        return;
       case 'schedule':
-        this.schedule(effect.delayMs);
-        return undefined;
+        this.clearTimer();
+        this.timer = this.deps.clock.setTimer(effect.delayMs, this.onTimer);
+        return;
       case 'cancelSchedule':
-        // Lazily: a push acked right away would otherwise cost a timer set and
-        // cleared per message. A timer firing with nothing due is a no-op tick.
-        return undefined;
-      case 'revoke':
-        return this.deps.store.revoke(effect.sid, this.deps.sessionMaxAgeMs).catch((err: unknown) => {
-          this.log.error({ err }, 'revocation failed: keys of this login stay valid until they expire');
-        });
+        this.clearTimer();
+        return;
       case 'disconnectSocket':
-        this.disconnect(effect.reason);
-        return undefined;
+        this.socket.close(effect.reason, effect.resumable);
+        return;
       case 'presence':
         this.presence(effect.clientId, effect.userId, effect.present);
-        return undefined;
+        return;
       case 'log':
         this.log[effect.level](effect.detail ?? {}, effect.message);
-        return undefined;
+        return;
+      case 'watchSid':
+        this.deps.watchSid(this, effect.sid);
+        return;
+      case 'count':
+        if (effect.name === 'bad-agent-message') this.deps.metrics.badAgentMessage();
+        else if (effect.name === 'legacy-key' && isLegacyKeyOutcome(effect.label)) this.deps.metrics.legacyKey(effect.label);
+        return;
       case 'dispose':
         this.dispose();
-        return undefined;
+        return;
+      default:
+        this.perform(effect)
+          .then((outcome) => this.run(this.client.resume(outcome, this.deps.clock.now())))
+          .catch((err: unknown) => this.log.error({ err, effect: effect.type }, 'awaited effect failed'));
+    }
+  }
+
+  /** The awaited effects: each resolves to its outcome, never rejects on a port failure. */
+  private async perform(effect: AwaitedEffect): Promise<Outcome> {
+    switch (effect.type) {
+      case 'consume':
+        try {
+          this.consumer = await this.deps.bus.consume(effect.queue, {
+            onDelivery: (d) => this.onDelivery(d),
+            onCancelled: () => this.run(this.client.consumerCancelled(this.deps.clock.now())),
+          });
+          return { type: 'consumed', ok: true };
+        } catch (err) {
+          this.log.warn({ err, queue: effect.queue }, 'consume failed');
+          return { type: 'consumed', ok: false };
+        }
+      case 'cancelConsume': {
+        const consumer = this.consumer;
+        this.consumer = undefined;
+        try {
+          await consumer?.cancel({ discardQueue: effect.discardQueue });
+        } catch (err) {
+          this.log.warn({ err }, 'consumer cancel failed');
+        }
+        return { type: 'cancelled' };
+      }
+      case 'checkRevocation':
+        try {
+          return { type: 'revocation', result: (await this.deps.store.isRevoked(effect.sid)) ? 'revoked' : 'valid' };
+        } catch (err) {
+          this.log.warn({ err }, 'revocation check failed');
+          return { type: 'revocation', result: 'unavailable' };
+        }
+      case 'revoke':
+        try {
+          await this.deps.store.revoke(effect.sid, effect.ttlMs);
+          return { type: 'revoked', ok: true };
+        } catch (err) {
+          this.log.warn({ err }, 'revoke failed');
+          return { type: 'revoked', ok: false };
+        }
     }
   }
 
@@ -210,53 +195,27 @@ export class ClientRunner {
     } else {
       this.deps.metrics.messageOut(effect.event);
     }
-    this.socket.emit(effect.event, effect.data);
+    this.socket.send(effect.event, effect.data);
   }
 
   private publish(
     routingKey: string,
     body: Record<string, unknown>,
     replyTo: string,
-    onConfirmed: readonly EmitEffect[],
-    onFailed: readonly EmitEffect[],
+    onConfirmed: readonly Effect[],
+    onFailed: readonly Effect[],
   ): void {
     const started = this.deps.clock.now();
     this.deps.bus.publish(routingKey, Buffer.from(JSON.stringify(body)), { replyTo }).then(
       () => {
         this.deps.metrics.publishConfirm(this.deps.clock.now() - started);
-        for (const e of onConfirmed) this.emit(e);
+        this.run(onConfirmed);
       },
       (err: unknown) => {
         this.log.warn({ err, routingKey }, 'publish to agent failed');
-        for (const e of onFailed) this.emit(e);
+        this.run(onFailed);
       },
     );
-  }
-
-  private async consume(queue: string): Promise<void> {
-    try {
-      this.consumer = await this.deps.bus.consume(queue, {
-        onDelivery: (d) => this.onDelivery(d),
-        onCancelled: () => this.onConsumerCancelled(),
-      });
-    } catch (err) {
-      // Without its reply queue the client would wait forever: tell it, and
-      // drop the socket so it resumes with its key once the broker is back.
-      this.log.error({ err, queue }, 'could not consume the reply queue');
-      this.emit({ type: 'emit', event: 'gatewayError', data: gatewayError('AGENT_UNAVAILABLE') });
-      this.disconnect('client-gone');
-    }
-  }
-
-  private async cancelConsume(): Promise<void> {
-    const consumer = this.consumer;
-    this.consumer = undefined;
-    if (!consumer) return;
-    try {
-      await consumer.cancel();
-    } catch (err) {
-      this.log.warn({ err }, 'consumer cancel failed');
-    }
   }
 
   private presence(clientId: string, userId: string | undefined, present: boolean): void {
@@ -267,14 +226,10 @@ export class ClientRunner {
     done.catch((err: unknown) => this.log.debug({ err }, 'presence update failed'));
   }
 
-  /** Keep an armed timer that fires no later than asked: the tick re-arms. */
-  private schedule(delayMs: number): void {
-    const dueAt = this.deps.clock.now() + delayMs;
-    if (this.timer !== undefined && this.timerDueAt <= dueAt) return;
-    this.clearTimer();
-    this.timerDueAt = dueAt;
-    this.timer = this.deps.clock.setTimer(delayMs, () => this.onTimer());
-  }
+  private readonly onTimer = (): void => {
+    this.timer = undefined;
+    this.run(this.client.timerFired(this.deps.clock.now()));
+  };
 
   private clearTimer(): void {
     if (this.timer === undefined) return;
@@ -282,12 +237,15 @@ export class ClientRunner {
     this.timer = undefined;
   }
 
+  /** Releases what this runner holds; later effects (late nacks) still run. */
   private dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
     this.clearTimer();
-    // The domain cancels the consumer it started; this is the safety net.
-    if (this.consumer) void this.cancelConsume();
+    const consumer = this.consumer;
+    this.consumer = undefined;
+    // The Client cancels the consumer it started; this is the safety net.
+    consumer?.cancel().catch((err: unknown) => this.log.warn({ err }, 'consumer cancel failed'));
     this.onDisposed(this);
   }
 }

@@ -1,41 +1,36 @@
 import 'reflect-metadata';
 import { inject, injectable } from 'tsyringe';
-import { AgentRouter } from '../domain/agent-router.js';
 import { Client, type ClientOptions } from '../domain/client.js';
-import type { CloseReason } from '../domain/effects.js';
-import { ReconnectKeyCodec } from '../domain/reconnect-key.js';
+import type { CloseReason } from '../domain/close-reasons.js';
 import { newClientId } from '../domain/session.js';
 import { ClientRunner } from './client-runner.js';
+import { resolveSettings, type GatewaySettings, type ResolvedSettings } from './gateway-settings.js';
+import { LoginSessions } from './login-sessions.js';
 import {
   TOKENS,
+  type ChannelAcceptor,
   type Clock,
   type Logger,
   type MessageBus,
   type Metrics,
   type SessionStore,
   type SocketChannel,
-  type SocketServer,
 } from './ports.js';
 
-export interface GatewayOptions {
-  /** Names this process in presence and control replies. */
-  readonly instance: string;
-  readonly client: ClientOptions;
-  readonly maxPayloadBytes: number;
-  readonly rateLimit: { burst: number; perSecond: number; disconnectAfter: number };
-  readonly router: AgentRouter;
-  readonly keys: ReconnectKeyCodec;
-}
-
 /**
- * The use case: accept sockets, give each a Client, run it, and forget it
- * once it is disposed. Knows nothing of Socket.IO, RabbitMQ or Redis.
+ * The gateway core: accepts sockets from any transport, gives each a
+ * Client, runs it, and forgets it once it is disposed. Knows nothing of
+ * Socket.IO, WebSocket, RabbitMQ or Redis.
  */
 @injectable()
-export class Gateway {
+export class Gateway implements ChannelAcceptor {
   private readonly runners = new Set<ClientRunner>();
   private idleWaiters: Array<() => void> = [];
+  private readonly settings: ResolvedSettings;
   private clientOptions: ClientOptions;
+  private accepting = true;
+  private readonly logins: LoginSessions<ClientRunner>;
+  private readonly unwatch: () => void;
 
   constructor(
     @inject(TOKENS.MessageBus) private readonly bus: MessageBus,
@@ -43,59 +38,89 @@ export class Gateway {
     @inject(TOKENS.Clock) private readonly clock: Clock,
     @inject(TOKENS.Logger) private readonly logger: Logger,
     @inject(TOKENS.Metrics) private readonly metrics: Metrics,
-    @inject(TOKENS.GatewayOptions) private readonly options: GatewayOptions,
+    @inject(TOKENS.GatewaySettings) settings: GatewaySettings,
   ) {
-    this.clientOptions = { ...options.client };
+    this.settings = resolveSettings(settings, newClientId);
+    this.clientOptions = this.settings.client;
+    this.logins = new LoginSessions(() => this.clock.now());
+    // Logout ends the login everywhere: every socket carrying its sid, on every instance.
+    this.unwatch = this.store.watchRevocations({ revoked: (sid) => this.onRevoked(sid), resync: () => this.resync() });
   }
 
-  attach(server: SocketServer): void {
-    server.onConnection((socket) => this.accept(socket));
+
+  /** Names this gateway in presence and logs. */
+  get instance(): string {
+    return this.settings.instance;
   }
 
-  accept(socket: SocketChannel): ClientRunner {
+  get clientCount(): number {
+    return this.runners.size;
+  }
+
+  /** Takes a transport's new socket. While draining it is closed at once as `server-shutdown`. */
+  accept(channel: SocketChannel): void {
     const clientId = newClientId();
     const client = new Client({
       clientId,
-      router: this.options.router,
-      keys: this.options.keys,
+      router: this.settings.router,
+      keys: this.settings.keys,
       options: this.clientOptions,
+      now: this.clock.now(),
     });
     const runner = new ClientRunner(
       client,
-      socket,
+      channel,
       {
         bus: this.bus,
         store: this.store,
         clock: this.clock,
         metrics: this.metrics,
-        keys: this.options.keys,
-        instance: this.options.instance,
-        sessionMaxAgeMs: this.clientOptions.sessionMaxAgeMs,
-        maxPayloadBytes: this.options.maxPayloadBytes,
-        rateLimit: this.options.rateLimit,
+        instance: this.settings.instance,
         eventLabel: this.eventLabel,
+        watchSid: this.watchSid,
       },
-      this.logger.child({ clientId, socketId: socket.id }),
+      this.logger.child({ clientId, socketId: channel.id, transport: channel.transport }),
       (r) => this.forget(r),
     );
     this.runners.add(runner);
     this.metrics.clientsConnected(1);
-    return runner;
+    if (!this.accepting) runner.disconnect('server-shutdown');
   }
 
-  private readonly eventLabel = (event: string): string =>
-    event === 'message' || this.options.router.classify(event) !== 'unknown' ? event : 'unknown';
+  private readonly watchSid = (runner: ClientRunner, sid: string | undefined): void => {
+    if (this.logins.set(runner, sid)) runner.disconnect('logout');
+  };
 
-  get clientCount(): number {
-    return this.runners.size;
+  private onRevoked(sid: string): void {
+    for (const runner of this.logins.revoked(sid)) runner.disconnect('logout');
   }
+
+  /** Revocations may have been missed while the store was away: ask about every live login. */
+  private resync(): void {
+    for (const sid of this.logins.sids()) {
+      this.store.isRevoked(sid).then(
+        (revoked) => {
+          if (revoked) this.onRevoked(sid);
+        },
+        (err: unknown) => this.logger.debug({ err }, 'revocation re-check failed'),
+      );
+    }
+  }
+
+  private readonly eventLabel = (event: string | undefined): string =>
+    event === undefined ? 'undecodable' : event === 'message' || this.settings.router.classify(event) !== 'unknown' ? event : 'unknown';
 
   setResendInterval(ms: number): void {
     this.clientOptions = { ...this.clientOptions, resendIntervalMs: ms };
     for (const r of this.runners) r.setResendInterval(ms);
   }
 
-  /** Disconnect every socket; their clients then close as usual. */
+  /** New sockets are closed at once (`server-shutdown`, resumable) from now on. */
+  stopAccepting(): void {
+    this.accepting = false;
+  }
+
+  /** Close every socket with `reason`; their clients then close as usual. */
   disconnectAll(reason: CloseReason): void {
     for (const r of [...this.runners]) r.disconnect(reason);
   }
@@ -116,8 +141,23 @@ export class Gateway {
     });
   }
 
+  /**
+   * Stop accepting, close every socket as `server-shutdown` and wait (at
+   * most timeoutMs) for each client to finish its close: DisconnectRequest
+   * sent, consumer cancelled, held deliveries returned. The ports stay open:
+   * they are the caller's. Resolves false if clients were still closing.
+   */
+  async close(timeoutMs = 5000): Promise<boolean> {
+    this.stopAccepting();
+    this.disconnectAll('server-shutdown');
+    const done = await this.waitForClients(timeoutMs);
+    this.unwatch();
+    return done;
+  }
+
   private forget(runner: ClientRunner): void {
     if (!this.runners.delete(runner)) return;
+    this.logins.remove(runner);
     this.metrics.clientsConnected(-1);
     if (this.runners.size === 0) {
       const waiters = this.idleWaiters;

@@ -1,3 +1,12 @@
+import type { CloseReason } from '../domain/close-reasons.js';
+import type { OutboundEvent } from '../domain/effects.js';
+import type { InboundMessage } from '../domain/inbound-limits.js';
+import type { LegacyKeyOutcome } from '../domain/reconnect-key.js';
+
+export type { CloseReason } from '../domain/close-reasons.js';
+export type { OutboundEvent } from '../domain/effects.js';
+export type { InboundMessage } from '../domain/inbound-limits.js';
+
 /**
  * The ports: what the application needs of the outside world, in its own
  * terms. Each has an in-memory adapter and a real one, and both pass the
@@ -42,7 +51,8 @@ export interface CancelOptions {
 export interface Consumer {
   /**
    * Stop receiving. Unsettled deliveries are NOT returned by this: nack them
-   * first. Idempotent (options of a repeated call are ignored).
+   * after it resolved (nacked before, they would come straight back to this
+   * consumer). Idempotent (options of a repeated call are ignored).
    */
   cancel(options?: CancelOptions): Promise<void>;
 }
@@ -102,17 +112,41 @@ export interface PresenceEntry {
   readonly userId?: string;
 }
 
+/** Told of revocations made anywhere (see SessionStore.watchRevocations). */
+export interface RevocationWatcher {
+  /** `sid` was revoked, on this instance or another. */
+  revoked(sid: string): void;
+  /**
+   * Revocations may have been missed (the subscription was lost and is
+   * back): re-check the sids you care about with isRevoked.
+   */
+  resync(): void;
+}
+
 /**
  * Shared session state across instances: revocation of login sessions, and
  * presence (which clients are connected where).
  *
  * Revocation: once revoke(sid) resolved, isRevoked(sid) is true on every
- * instance until ttl passes. Presence entries of an instance expire when it
- * stops refreshing them (it died).
+ * instance until ttl passes, and every watcher of every instance is told
+ * (at most once, as it happens). Presence entries of an instance expire
+ * when it stops refreshing them (it died).
  */
 export interface SessionStore {
+  /**
+   * Revoke `sid` for ttlMs. If it rejects (the store is away), the store
+   * keeps the revocation, answers isRevoked(sid) true on this instance at
+   * once, tells this instance's watchers, and writes it again until it is
+   * taken or expired.
+   */
   revoke(sid: string, ttlMs: number): Promise<void>;
   isRevoked(sid: string): Promise<boolean>;
+  /**
+   * Be told of every revocation from now on. The store subscribes in the
+   * background, again after every outage, and calls `resync` each time it
+   * is (re)subscribed. The returned function stops the watching.
+   */
+  watchRevocations(watcher: RevocationWatcher): () => void;
   /** Record or update a connected client of `instance`. */
   setPresent(instance: string, entry: PresenceEntry): Promise<void>;
   setAbsent(instance: string, clientId: string): Promise<void>;
@@ -152,22 +186,36 @@ export interface ControlChannel {
 
 // ------------------------------------------------------------- SocketChannel
 
-/** One connected client socket, as the application sees it. */
+/**
+ * One connected client socket, whatever the transport: what a transport
+ * hands to the gateway core. A transport knows framing, heartbeats, size on
+ * the wire and close codes; nothing of the protocol.
+ *
+ * Ordering: messages are reported in arrival order, and `onClose` after the
+ * last of them. Every handler is registered once, right after `accept`.
+ */
 export interface SocketChannel {
+  /** Unique among this process's sockets (logs). */
   readonly id: string;
-  emit(event: string, data: unknown): void;
-  /** Close the socket from the server side; onClose follows. Idempotent. */
-  disconnect(): void;
-  /** Every client event in arrival order; `bytes` is the raw packet size. */
-  onEvent(handler: (event: string, payload: unknown, bytes: number) => void): void;
-  onClose(handler: (reason: string) => void): void;
+  /** 'socket.io', 'websocket', or the embedder's own name (logs, metrics). */
+  readonly transport: string;
+  /** Send one event; a no-op once the socket is closed. */
+  send(event: OutboundEvent, data: unknown): void;
+  /**
+   * Close from the server side, after `gatewayDisconnect` was sent; a
+   * transport with close codes uses `resumable` to choose (WebSocket: 4000
+   * resume, 4001 do not). `onClose` follows. Idempotent.
+   */
+  close(reason: CloseReason, resumable: boolean): void;
+  /** Every message the client sends, measured on the wire before parsing. */
+  onMessage(handler: (message: InboundMessage) => void): void;
+  /** The socket is gone (client left, network, or our close); `cause` is for logs. */
+  onClose(handler: (cause: string) => void): void;
 }
 
-/** Accepts sockets. */
-export interface SocketServer {
-  onConnection(handler: (socket: SocketChannel) => void): void;
-  /** Stop accepting new sockets (graceful restart/shutdown). */
-  stopAccepting(): void;
+/** Where transports hand their sockets: the gateway core. */
+export interface ChannelAcceptor {
+  accept(channel: SocketChannel): void;
 }
 
 // ------------------------------------------------------------ Clock, Logger
@@ -206,6 +254,8 @@ export interface Metrics {
   ackWait(ms: number): void;
   publishConfirm(ms: number): void;
   badAgentMessage(): void;
+  /** A reconnect key of the original gateway was presented (migration window, PROTOCOL §4). */
+  legacyKey(outcome: LegacyKeyOutcome): void;
 }
 
 // --------------------------------------------------------------- DI tokens
@@ -214,9 +264,8 @@ export const TOKENS = {
   MessageBus: Symbol.for('MessageBus'),
   SessionStore: Symbol.for('SessionStore'),
   ControlChannel: Symbol.for('ControlChannel'),
-  SocketServer: Symbol.for('SocketServer'),
   Clock: Symbol.for('Clock'),
   Logger: Symbol.for('Logger'),
   Metrics: Symbol.for('Metrics'),
-  GatewayOptions: Symbol.for('GatewayOptions'),
+  GatewaySettings: Symbol.for('GatewaySettings'),
 } as const;

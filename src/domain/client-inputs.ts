@@ -16,8 +16,20 @@ export function reconnectIdOf(payload: unknown): string | undefined {
   return stringField(value, 'reconnectId');
 }
 
-export function errorEmit(code: GatewayErrorCode, opts: { event?: string; messageId?: string } = {}): EmitEffect {
-  return { type: 'emit', event: 'gatewayError', data: gatewayError(code, opts) };
+/** Client-supplied names are echoed and logged only this long. */
+export const MAX_ECHOED_NAME = 128;
+
+export function errorEmit(code: GatewayErrorCode, opts: { event?: string | undefined; messageId?: string | undefined; message?: string } = {}): EmitEffect {
+  const event = opts.event !== undefined && opts.event.length > MAX_ECHOED_NAME ? opts.event.slice(0, MAX_ECHOED_NAME) : opts.event;
+  return { type: 'emit', event: 'gatewayError', data: gatewayError(code, { ...opts, event }) };
+}
+
+/** At most one warning per message, however many unknown keys it had (§6). */
+export function unknownKeysWarning(keys: readonly string[]): Effect {
+  return warn('unknown special messages ignored', {
+    count: keys.length,
+    keys: keys.slice(0, 3).map((k) => (k.length > 32 ? `${k.slice(0, 32)}…` : k)),
+  });
 }
 
 export function warn(message: string, detail?: Record<string, unknown>): Effect {

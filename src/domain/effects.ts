@@ -1,14 +1,20 @@
 /**
  * What a Client asks the outside world to do. The domain decides, the
- * application executes: effects are executed in the order returned; those
- * marked "awaited" must finish before the next effect runs.
+ * application executes: effects run in the order returned. An *awaited*
+ * effect (consume, cancelConsume, checkRevocation, revoke) is always the
+ * last of its list: the executor performs it and hands its outcome back to
+ * `Client.resume`, which returns what comes next.
  */
+
+import type { CloseReason } from './close-reasons.js';
+
+export type { CloseReason } from './close-reasons.js';
 
 /** Opaque handle of one broker delivery; the application knows what it is. */
 export type DeliveryRef = unknown;
 
 /** Socket events the gateway emits to a client. */
-export type OutboundEvent = 'push' | 'gatewayError' | 'gatewayConnectAck' | 'ack';
+export type OutboundEvent = 'push' | 'gatewayError' | 'gatewayConnectAck' | 'ack' | 'gatewayDisconnect';
 
 export interface EmitEffect {
   readonly type: 'emit';
@@ -21,27 +27,45 @@ export interface EmitEffect {
 /**
  * Publish `body` to the agent `routingKey` with replyTo = clientId.
  * Not awaited (publishes pipeline); once the broker confirmed it the
- * application runs `onConfirmed`, if it failed (unreachable, nacked,
- * returned) it runs `onFailed`.
+ * executor runs `onConfirmed`, if it failed (unreachable, nacked,
+ * returned, timed out) it runs `onFailed`.
  */
 export interface PublishEffect {
   readonly type: 'publish';
   readonly routingKey: string;
   readonly body: Record<string, unknown>;
   readonly replyTo: string;
-  readonly onConfirmed: readonly EmitEffect[];
-  readonly onFailed: readonly EmitEffect[];
+  readonly onConfirmed: readonly Effect[];
+  readonly onFailed: readonly Effect[];
 }
 
-/** Declare and consume the reply queue `queue`. Awaited. */
+/** Declare and consume the reply queue `queue`. Awaited: outcome `consumed`. */
 export interface ConsumeEffect {
   readonly type: 'consume';
   readonly queue: string;
 }
 
-/** Cancel the client's consumer (after its deliveries were settled). Awaited. */
+/**
+ * Cancel the client's consumer. Awaited: outcome `cancelled`. With
+ * `discardQueue` the queue is then deleted if it is empty and unused
+ * (never a message).
+ */
 export interface CancelConsumeEffect {
   readonly type: 'cancelConsume';
+  readonly discardQueue: boolean;
+}
+
+/** Ask the session store whether a login session id was revoked. Awaited: outcome `revocation`. */
+export interface CheckRevocationEffect {
+  readonly type: 'checkRevocation';
+  readonly sid: string;
+}
+
+/** Revoke a login session id for ttlMs, so every key of that login dies. Awaited: outcome `revoked`. */
+export interface RevokeEffect {
+  readonly type: 'revoke';
+  readonly sid: string;
+  readonly ttlMs: number;
 }
 
 export interface AckDeliveryEffect {
@@ -58,29 +82,29 @@ export interface RejectDeliveryEffect {
   readonly requeue: boolean;
 }
 
-/** (Re)arm the client's single resend timer: fire `tick` after delayMs. */
+/** Replace the client's single timer: call `Client.timerFired` after delayMs. */
 export interface ScheduleEffect {
   readonly type: 'schedule';
   readonly delayMs: number;
 }
 
+/** Clear the client's timer. */
 export interface CancelScheduleEffect {
   readonly type: 'cancelSchedule';
 }
 
-/** Revoke a login session id so every key issued since that login dies. Awaited. */
-export interface RevokeEffect {
-  readonly type: 'revoke';
-  readonly sid: string;
-}
-
-/** Disconnect the socket (the close input follows from the socket layer). */
+/**
+ * Close the socket from the server side (the `gatewayDisconnect` notice
+ * was emitted just before). `resumable` tells a transport with close codes
+ * which one to use. The socket's close then comes back as `socketClosed`.
+ */
 export interface DisconnectSocketEffect {
   readonly type: 'disconnectSocket';
   readonly reason: CloseReason;
+  readonly resumable: boolean;
 }
 
-/** Presence changed (connected, logged in or out): the store should know. */
+/** Presence changed (connected, logged in or out): the store should know. Not awaited. */
 export interface PresenceEffect {
   readonly type: 'presence';
   readonly clientId: string;
@@ -88,12 +112,21 @@ export interface PresenceEffect {
   readonly present: boolean;
 }
 
-/** The client is finished: the application forgets it. Always last. */
+/**
+ * The login this client's session now carries (undefined: none). When that
+ * sid is revoked anywhere, the client is closed (`logout`).
+ */
+export interface WatchSidEffect {
+  readonly type: 'watchSid';
+  readonly sid: string | undefined;
+}
+
+/** The client is finished: the executor releases what it holds for it. */
 export interface DisposeEffect {
   readonly type: 'dispose';
 }
 
-/** Something the operator should know (never contains keys or tokens). */
+/** Something the operator should know (never contains keys or tokens, values cut short). */
 export interface LogEffect {
   readonly type: 'log';
   readonly level: 'debug' | 'info' | 'warn' | 'error';
@@ -101,37 +134,39 @@ export interface LogEffect {
   readonly detail?: Record<string, unknown>;
 }
 
+/** A count the operator should see in metrics (`name` from a closed set). */
+export interface CountEffect {
+  readonly type: 'count';
+  readonly name: CountName;
+  readonly label?: string;
+}
+
+export type CountName = 'bad-agent-message' | 'refused' | 'legacy-key';
+
+export type AwaitedEffect = ConsumeEffect | CancelConsumeEffect | CheckRevocationEffect | RevokeEffect;
+
 export type Effect =
   | EmitEffect
   | PublishEffect
-  | ConsumeEffect
-  | CancelConsumeEffect
   | AckDeliveryEffect
   | RejectDeliveryEffect
   | ScheduleEffect
   | CancelScheduleEffect
-  | RevokeEffect
   | DisconnectSocketEffect
   | PresenceEffect
+  | WatchSidEffect
   | DisposeEffect
-  | LogEffect;
+  | LogEffect
+  | CountEffect
+  | AwaitedEffect;
 
-/**
- * Why a client's socket closed. After the resumable ones the client is
- * expected to come back with its reconnect key.
- */
-export type CloseReason =
-  | 'client-gone' // the client closed or the network dropped
-  | 'logout' // §2.4
-  | 'eol' // agent sent EOL, or the broker cancelled the consumer
-  | 'resend-limit' // client never acked (frontend.maxResends)
-  | 'rate-limited' // kept flooding after RATE_LIMITED
-  | 'store-unavailable' // a reconnect key could not be checked for revocation: retry with it
-  | 'server-shutdown'; // drain on restart/shutdown
+/** The result of an awaited effect, handed back to `Client.resume`. */
+export type Outcome =
+  | { readonly type: 'consumed'; readonly ok: boolean }
+  | { readonly type: 'cancelled' }
+  | { readonly type: 'revocation'; readonly result: 'valid' | 'revoked' | 'unavailable' }
+  | { readonly type: 'revoked'; readonly ok: boolean };
 
-export const RESUMABLE_CLOSE_REASONS: ReadonlySet<CloseReason> = new Set<CloseReason>([
-  'client-gone',
-  'resend-limit',
-  'store-unavailable',
-  'server-shutdown',
-]);
+export function isAwaited(effect: Effect): effect is AwaitedEffect {
+  return effect.type === 'consume' || effect.type === 'cancelConsume' || effect.type === 'checkRevocation' || effect.type === 'revoke';
+}

@@ -32,7 +32,7 @@ const MESSAGES: Record<GatewayErrorCode, string> = {
 
 export function gatewayError(
   code: GatewayErrorCode,
-  opts: { event?: string; messageId?: string; message?: string } = {},
+  opts: { event?: string | undefined; messageId?: string | undefined; message?: string | undefined } = {},
 ): GatewayError {
   const err: { -readonly [K in keyof GatewayError]: GatewayError[K] } = {
     code,

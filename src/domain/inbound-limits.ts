@@ -1,24 +1,55 @@
-import type { Effect } from './effects.js';
-import { errorEmit, warn } from './client-inputs.js';
-import { isPlainObject, stringField } from './plain-object.js';
+import type { GatewayErrorCode } from './errors.js';
+import { isPlainObject } from './plain-object.js';
 import { TokenBucket } from './token-bucket.js';
 
 export interface InboundLimitOptions {
-  /** Largest accepted socket message (raw packet), in characters. */
+  /** Largest accepted socket message (packet or frame, attachments included), in bytes. */
   readonly maxPayloadBytes: number;
   readonly burst: number;
   readonly perSecond: number;
-  /** RATE_LIMITED answers after which the socket is disconnected. */
+  /** Acks have a bucket of their own; default 4 × burst and 4 × perSecond. */
+  readonly ackBurst?: number;
+  readonly ackPerSecond?: number;
+  /** Refusals (size or rate) after which the socket is disconnected. */
   readonly disconnectAfter: number;
 }
 
+/** Why a message was not admitted, and whether the sender has now had enough chances. */
+export interface Refusal {
+  readonly code: Extract<GatewayErrorCode, 'PAYLOAD_TOO_LARGE' | 'RATE_LIMITED' | 'BAD_REQUEST'>;
+  /** The sender crossed `disconnectAfter`: close its socket. */
+  readonly disconnect: boolean;
+}
+
+/** One inbound message as the transport measured it (PROTOCOL §6, §7). */
+export interface InboundMessage {
+  /** undefined when the transport could not decode an event (not JSON, not an object, no string event). */
+  readonly event: string | undefined;
+  readonly payload: unknown;
+  /** Size on the wire in bytes, attachments included, measured before parsing. */
+  readonly bytes: number;
+  /** It carried binary data (a binary Socket.IO event or a binary WebSocket frame). */
+  readonly binary: boolean;
+}
+
+const REFUSED = {
+  tooLarge: { code: 'PAYLOAD_TOO_LARGE', disconnect: false },
+  tooLargeLast: { code: 'PAYLOAD_TOO_LARGE', disconnect: true },
+  rate: { code: 'RATE_LIMITED', disconnect: false },
+  rateLast: { code: 'RATE_LIMITED', disconnect: true },
+  bad: { code: 'BAD_REQUEST', disconnect: false },
+} as const satisfies Record<string, Refusal>;
+
 /**
- * What one socket may send before anything reaches its Client: a size
- * limit and a per-socket token bucket. Acks are never limited: they are what
- * the gateway asked for, and refusing one would only cause re-sends.
+ * What one socket may send before anything reaches its Client (PROTOCOL
+ * §6): a size limit, a token bucket for everything and a larger one for
+ * acks (a client acking a burst of pushes is never refused), and a count
+ * of refusals after which the sender is cut off. Binary and undecodable
+ * messages are refused as BAD_REQUEST once they passed size and rate.
  */
 export class InboundLimits {
   private readonly bucket: TokenBucket;
+  private readonly ackBucket: TokenBucket;
   private strikes = 0;
 
   constructor(
@@ -26,28 +57,35 @@ export class InboundLimits {
     now: number,
   ) {
     this.bucket = new TokenBucket(options.burst, options.perSecond, now);
+    this.ackBucket = new TokenBucket(options.ackBurst ?? 4 * options.burst, options.ackPerSecond ?? 4 * options.perSecond, now);
   }
 
-  /** undefined: admitted. Otherwise the effects that refuse it. */
-  check(event: string, payload: unknown, bytes: number, now: number): Effect[] | undefined {
-    if (bytes > this.options.maxPayloadBytes) return [this.refusal('PAYLOAD_TOO_LARGE', event, payload)];
-    if (event === 'message' && isAckOnly(payload)) return undefined;
-    if (this.bucket.take(now)) return undefined;
+  /** undefined: admitted. */
+  admit(message: InboundMessage, now: number): Refusal | undefined {
+    if (message.bytes > this.options.maxPayloadBytes) return this.strike() ? REFUSED.tooLargeLast : REFUSED.tooLarge;
+    const bucket = message.event === 'message' && isAckOnly(message.payload) ? this.ackBucket : this.bucket;
+    if (!bucket.take(now)) return this.strike() ? REFUSED.rateLast : REFUSED.rate;
+    if (message.binary || message.event === undefined) return REFUSED.bad;
+    return undefined;
+  }
+
+  /** Refused because too much is already waiting for this client (counts like a rate refusal). */
+  overflow(): Refusal {
+    return this.strike() ? REFUSED.rateLast : REFUSED.rate;
+  }
+
+  /** true once the refusals passed `disconnectAfter`. */
+  private strike(): boolean {
     this.strikes += 1;
-    if (this.strikes > this.options.disconnectAfter) {
-      return [warn('client keeps flooding: disconnecting', { strikes: this.strikes }), { type: 'disconnectSocket', reason: 'rate-limited' }];
-    }
-    return [this.refusal('RATE_LIMITED', event, payload)];
-  }
-
-  private refusal(code: 'RATE_LIMITED' | 'PAYLOAD_TOO_LARGE', event: string, payload: unknown): Effect {
-    const messageId = isPlainObject(payload) ? stringField(payload, 'messageId') : undefined;
-    return errorEmit(code, { ...(event === 'message' ? {} : { event }), ...(messageId !== undefined ? { messageId } : {}) });
+    return this.strikes > this.options.disconnectAfter;
   }
 }
 
 function isAckOnly(payload: unknown): boolean {
   if (!isPlainObject(payload)) return false;
-  const keys = Object.keys(payload);
-  return keys.length === 1 && keys[0] === 'ack';
+  let count = 0;
+  for (const key in payload) {
+    if (key !== 'ack' || ++count > 1) return false;
+  }
+  return count === 1;
 }

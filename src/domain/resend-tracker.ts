@@ -60,7 +60,11 @@ export class ResendTracker {
     return this.broken ? [] : this.rearm(now);
   }
 
-  /** Every held delivery with that id; the timer stops once nothing is held. */
+  /**
+   * Every held delivery with that id. The timer is left to run out when
+   * nothing is held any more (its tick is then a no-op): a push acked at once
+   * would otherwise cost a timer set and cleared per message.
+   */
   release(id: string, now: number): { released: number; effects: Effect[] } {
     const effects: Effect[] = [];
     this.held = this.held.filter((h) => {
@@ -68,22 +72,20 @@ export class ResendTracker {
       effects.push({ type: 'ackDelivery', delivery: h.delivery, ackWaitMs: now - h.firstEmitAt });
       return false;
     });
-    const released = effects.length;
-    if (this.held.length === 0 && this.armedAt !== undefined) {
-      this.armedAt = undefined;
-      effects.push({ type: 'cancelSchedule' });
-    }
-    return { released, effects };
+    return { released: effects.length, effects };
   }
 
-  /** The timer fired: re-emit what is due, or give up on the client. */
-  tick(now: number): Effect[] {
+  /**
+   * The timer fired: re-emit what is due. `broken` when a re-send beyond
+   * maxResends fell due: the client is taken as broken (the caller closes it).
+   */
+  tick(now: number): { effects: Effect[]; broken: boolean } {
     this.armedAt = undefined;
-    if (this.broken) return [];
+    if (this.broken) return { effects: [], broken: false };
     const due = this.held.filter((h) => this.dueAt(h) <= now);
     if (this.maxResends > 0 && due.some((h) => h.resends >= this.maxResends)) {
       this.broken = true;
-      return [{ type: 'disconnectSocket', reason: 'resend-limit' }];
+      return { effects: [], broken: true };
     }
     const effects: Effect[] = [];
     for (const h of due) {
@@ -91,7 +93,7 @@ export class ResendTracker {
       h.resends = Math.max(h.resends + 1, Math.floor((now - h.firstEmitAt) / this.intervalMs));
     }
     effects.push(...this.rearm(now));
-    return effects;
+    return { effects, broken: false };
   }
 
   /** Everything held, for the close: the caller returns them to the queue. */

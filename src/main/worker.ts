@@ -1,17 +1,15 @@
-import cluster from 'node:cluster';
 import { hostname } from 'node:os';
 import type { AddressInfo } from 'node:net';
-import type { ControlChannel, Logger, Metrics } from '../application/ports.js';
-import { SystemClock } from '../adapters/clock/system-clock.js';
+import fastify, { type FastifyServerOptions } from 'fastify';
+import { Gateway } from '../application/gateway.js';
+import { TOKENS, type ControlChannel, type Logger, type MessageBus, type Metrics, type SessionStore } from '../application/ports.js';
 import { registerHttpRoutes, type Readiness } from '../adapters/http/routes.js';
-import { workerClusterMetrics } from '../adapters/metrics/cluster-metrics.js';
 import { PromMetrics } from '../adapters/metrics/prom-metrics.js';
 import { registerClientAssets } from '../client/serve.js';
-import { buildGateway } from './build-gateway.js';
 import { httpsOptions, type GatewayConfig } from './config/index.js';
-import { gatewayOptions, socketIoOptions } from './gateway-options.js';
+import { createContainer, MAIN_TOKENS, type TransportMount, type WorkerServices } from './container/index.js';
 import { createLogger, type RootLogger } from './logger.js';
-import { createPorts } from './ports-factory.js';
+import { serveWorkerMetrics } from './metrics-endpoint.js';
 
 export interface RunningWorker {
   /** The port actually bound. */
@@ -37,44 +35,40 @@ export interface StartWorkerOptions {
 }
 
 /**
- * The composition root of one worker: chooses the adapters (in-memory in
- * embedded mode, RabbitMQ and Redis otherwise), builds the gateway, mounts
- * the HTTP routes and listens.
+ * One worker: resolves the gateway and its adapters from the container
+ * (in-memory in embedded mode, RabbitMQ and Redis otherwise), mounts the
+ * transports and the HTTP routes on one fastify server, and listens.
  */
 export async function startWorker(config: GatewayConfig, opts: StartWorkerOptions = {}): Promise<RunningWorker> {
   const logger = opts.logger ?? createLogger(config);
-  const prom = opts.metrics ? undefined : new PromMetrics();
-  const metrics = opts.metrics ?? prom!;
   const instance = `${hostname()}:${config.frontend.port}:${process.pid}`;
-  const clock = new SystemClock();
-  const ports = createPorts(config, logger);
-  await ports.start();
+  const c = createContainer(config, { logger, instance, ...(opts.metrics ? { metrics: opts.metrics } : {}) });
+  const services = c.resolve<WorkerServices>(MAIN_TOKENS.Services);
+  await services.start();
+  const bus = c.resolve<MessageBus>(TOKENS.MessageBus);
+  const store = c.resolve<SessionStore>(TOKENS.SessionStore);
+  const metrics = c.resolve<Metrics & { metricsText?(): Promise<string> }>(TOKENS.Metrics);
+  const gateway = c.resolve(Gateway);
 
   const https = config.frontend.ssl ? httpsOptions(config) : undefined;
-  const socketIo = socketIoOptions(config);
-  const { app, gateway, sockets } = await buildGateway(
-    { bus: ports.bus, store: ports.store, clock, logger, metrics },
-    gatewayOptions(config, instance),
-    ports.socketIoAdapter ? { ...socketIo, adapter: ports.socketIoAdapter } : socketIo,
-    https ? { https } : {},
-  );
+  const app = fastify({ logger: false, ...(https ? { https } : {}) } as FastifyServerOptions);
+  for (const transport of c.resolve<TransportMount[]>(MAIN_TOKENS.Transports)) await transport.mount(app, gateway);
 
+  let closing = false;
   const readiness = (): Readiness => {
-    const broker = ports.bus.isConnected();
-    const redis = ports.store.isConnected();
+    const broker = bus.isConnected();
+    const redis = store.isConnected();
     return { ready: broker && redis && !closing, broker, redis };
   };
-  const ownMetrics = (): Promise<string> => prom?.metricsText() ?? opts.metrics?.metricsText?.() ?? Promise.resolve('');
-  registerHttpRoutes(app, {
-    readiness,
-    metricsText: cluster.isWorker && prom ? workerClusterMetrics(prom.registry) : ownMetrics,
-  });
+  registerHttpRoutes(app, { readiness });
+  // /metrics is never on the client port (frontend.metrics.*; a cluster worker hands its registry to the supervisor).
+  const metricsEndpoint = await serveWorkerMetrics(config, logger, metrics as Metrics & { registry?: PromMetrics['registry'] });
   await registerClientAssets(app, { demo: config.frontend.embedded });
 
   // Presence of this worker's clients expires if the worker dies.
   const ttl = config.gateway.presenceTtl;
   const refresh = (): void => {
-    ports.store.refreshInstance(instance, ttl).catch((err: unknown) => logger.debug({ err }, 'presence refresh failed'));
+    store.refreshInstance(instance, ttl).catch((err: unknown) => logger.debug({ err }, 'presence refresh failed'));
   };
   refresh();
   const presenceTimer = setInterval(refresh, Math.max(1000, Math.floor(ttl / 3)));
@@ -82,32 +76,33 @@ export async function startWorker(config: GatewayConfig, opts: StartWorkerOption
 
   await app.listen({ port: config.frontend.port, host: config.frontend.host });
   const port = (app.server.address() as AddressInfo).port;
-  logger.info({ port, instance, embedded: config.frontend.embedded, tls: Boolean(https) }, 'gateway listening');
-  if (config.frontend.embedded) process.stdout.write(embeddedBanner(https ? 'https' : 'http', port));
+  const transports = c.resolve<TransportMount[]>(MAIN_TOKENS.Transports).map((t) => t.name);
+  logger.info({ port, instance, transports, embedded: config.frontend.embedded, tls: Boolean(https) }, 'gateway listening');
+  if (config.frontend.embedded) process.stdout.write(embeddedBanner(config, https ? 'https' : 'http', port));
 
-  let closing = false;
   let closed: Promise<void> | undefined;
   let listening = true;
-  // Refuse at the Socket.IO level, and stop listening so that the cluster's
+  // Refuse new sockets in the core, and stop listening so that the cluster's
   // primary (or a load balancer) sends new connections elsewhere.
   const stopAccepting = (): void => {
-    sockets.stopAccepting();
+    gateway.stopAccepting();
     if (!listening) return;
     listening = false;
     app.server.close();
   };
   const close = async (): Promise<void> => {
     closing = true;
-    // 1. no new sockets; 2. disconnect every socket: each client sends its
-    // DisconnectRequest, returns its deliveries and cancels its consumer;
-    // 3. wait (bounded) for that; 4. close HTTP + Socket.IO; 5. close the
-    // demo agent, control channel, Redis and the broker connection.
+    // 1. no new sockets; 2. close every socket (`server-shutdown`): each
+    // client sends its DisconnectRequest, cancels its consumer and returns
+    // its deliveries; 3. wait (bounded) for that; 4. close HTTP and the
+    // transports; 5. close the demo agent, control channel, Redis and the
+    // broker connection.
     stopAccepting();
     clearInterval(presenceTimer);
-    gateway.disconnectAll('server-shutdown');
-    if (!(await gateway.waitForClients(5000))) logger.warn({ left: gateway.clientCount }, 'clients still closing at shutdown');
+    if (!(await gateway.close(5000))) logger.warn({ left: gateway.clientCount }, 'clients still closing at shutdown');
     await app.close();
-    await ports.close();
+    await metricsEndpoint.close();
+    await services.close();
     logger.info('gateway closed');
   };
 
@@ -115,7 +110,7 @@ export async function startWorker(config: GatewayConfig, opts: StartWorkerOption
     port,
     instance,
     get control() {
-      return ports.control;
+      return c.resolve<ControlChannel>(TOKENS.ControlChannel);
     },
     clientCount: () => gateway.clientCount,
     setLogLevel: (level) => {
@@ -130,14 +125,16 @@ export async function startWorker(config: GatewayConfig, opts: StartWorkerOption
   };
 }
 
-function embeddedBanner(scheme: string, port: number): string {
+function embeddedBanner(config: GatewayConfig, scheme: string, port: number): string {
+  const ws = config.frontend.websocket.path;
   return [
     '',
     '  ActiveStack gateway — EMBEDDED MODE, NOT FOR PRODUCTION',
     '  In-memory broker and session store, a demo agent (user demo / password demo),',
     '  and a development session secret. Nothing survives a restart.',
     `  Demo page:  ${scheme}://localhost:${port}/`,
-    `  Socket.IO:  ${scheme}://localhost:${port}/socket.io (transports: websocket)`,
+    `  Socket.IO:  ${scheme}://localhost:${port}${config.gateway.socketio.path} (transports: ${config.gateway.socketio.transports.join(', ')})`,
+    ...(ws !== '' ? [`  WebSocket:  ${scheme === 'https' ? 'wss' : 'ws'}://localhost:${port}${ws}`] : []),
     '  Production: activestack-gateway server <config.properties> (see README).',
     '',
     '',

@@ -1,13 +1,16 @@
 import type { AddressInfo } from 'node:net';
-import { AgentRouter } from '../../src/domain/agent-router.js';
+import fastify, { type FastifyInstance } from 'fastify';
 import { ReconnectKeyCodec } from '../../src/domain/reconnect-key.js';
+import type { Gateway } from '../../src/application/gateway.js';
 import { SystemClock } from '../../src/adapters/clock/system-clock.js';
 import { DemoAgent } from '../../src/adapters/demo/demo-agent.js';
 import { InMemoryMessageBus } from '../../src/adapters/memory/in-memory-message-bus.js';
 import { InMemorySessionStore } from '../../src/adapters/memory/in-memory-session-store.js';
-import { buildGateway, type BuiltGateway } from '../../src/main/build-gateway.js';
-import type { GatewayOptions } from '../../src/application/gateway.js';
+import { registerSocketIoTransport } from '../../src/adapters/socketio/socketio-transport.js';
+import { registerWebSocketTransport } from '../../src/adapters/websocket/websocket-transport.js';
+import { createGateway } from '../../src/library/create-gateway.js';
 import { CountingMetrics, MemoryLogger } from './fakes.js';
+import { TestSocket, type TransportName } from './test-socket.js';
 
 export const TEST_SECRET = 'test-secret-0123456789abcdef0123456789abcdef';
 
@@ -16,12 +19,21 @@ export interface EmbeddedGatewayOptions {
   maxResends?: number;
   sessionMaxAgeMs?: number;
   maxPayloadBytes?: number;
-  rateLimit?: { burst: number; perSecond: number; disconnectAfter: number };
+  rateLimit?: { burst: number; perSecond: number; disconnectAfter: number; ackBurst?: number; ackPerSecond?: number };
   /** Start the demo agent (default true). */
   demoAgent?: boolean;
+  /** Migration window for the original gateway's keys (epoch ms). */
+  legacyKeysAcceptUntil?: number;
+  /** A store shared with other gateways (instances of one deployment). */
+  store?: InMemorySessionStore;
+  /** Socket.IO ping interval / timeout (ms), also the WebSocket heartbeat. */
+  pingIntervalMs?: number;
+  pingTimeoutMs?: number;
 }
 
-export interface EmbeddedGateway extends BuiltGateway {
+export interface EmbeddedGateway {
+  readonly app: FastifyInstance;
+  readonly gateway: Gateway;
   readonly url: string;
   readonly port: number;
   readonly bus: InMemoryMessageBus;
@@ -31,43 +43,69 @@ export interface EmbeddedGateway extends BuiltGateway {
   readonly logger: MemoryLogger;
   readonly metrics: CountingMetrics;
   readonly keys: ReconnectKeyCodec;
+  /** A connected test socket over `transport`. */
+  socket(transport?: TransportName): Promise<TestSocket>;
   close(): Promise<void>;
 }
 
-/** The gateway on in-memory adapters, listening on 127.0.0.1, port 0. */
+/**
+ * The gateway core on in-memory adapters with both transports (Socket.IO
+ * at /socket.io, raw WebSocket at /ws) on one fastify server, listening on
+ * 127.0.0.1, port 0: built through the public API (createGateway and the
+ * transports), as an embedder would.
+ */
 export async function startEmbeddedGateway(opts: EmbeddedGatewayOptions = {}): Promise<EmbeddedGateway> {
   const bus = new InMemoryMessageBus();
-  const store = new InMemorySessionStore();
+  const store = opts.store ?? new InMemorySessionStore();
   const clock = new SystemClock();
   const logger = new MemoryLogger();
   const metrics = new CountingMetrics();
-  const keys = new ReconnectKeyCodec({ secret: TEST_SECRET, maxAgeMs: opts.sessionMaxAgeMs ?? 7 * 24 * 3600_000 });
-  const options: GatewayOptions = {
-    instance: 'test',
-    client: {
+  const sessionMaxAgeMs = opts.sessionMaxAgeMs ?? 7 * 24 * 3600_000;
+  const maxPayloadBytes = opts.maxPayloadBytes ?? 1_000_000;
+  const keys = new ReconnectKeyCodec({ secret: TEST_SECRET, maxAgeMs: sessionMaxAgeMs });
+  const gateway = createGateway({
+    bus,
+    store,
+    clock,
+    logger,
+    metrics,
+    options: {
+      secret: TEST_SECRET,
+      instance: 'test',
+      sessionMaxAgeMs,
       resendIntervalMs: opts.resendIntervalMs ?? 7500,
       maxResends: opts.maxResends ?? 10,
-      sessionMaxAgeMs: opts.sessionMaxAgeMs ?? 7 * 24 * 3600_000,
+      maxPayloadBytes,
+      rateLimit: opts.rateLimit ?? { burst: 1000, perSecond: 1000, disconnectAfter: 20 },
+      ...(opts.legacyKeysAcceptUntil !== undefined ? { legacyKeysAcceptUntil: opts.legacyKeysAcceptUntil } : {}),
     },
-    maxPayloadBytes: opts.maxPayloadBytes ?? 1_000_000,
-    rateLimit: opts.rateLimit ?? { burst: 1000, perSecond: 1000, disconnectAfter: 20 },
-    router: new AgentRouter(),
-    keys,
-  };
-  const built = await buildGateway({ bus, store, clock, logger, metrics }, options, {
+  });
+  const app = fastify({ logger: false });
+  const pingIntervalMs = opts.pingIntervalMs ?? 20_000;
+  const pingTimeoutMs = opts.pingTimeoutMs ?? 20_000;
+  await registerSocketIoTransport(app, gateway, {
     path: '/socket.io',
     transports: ['websocket'],
-    pingIntervalMs: 20_000,
-    pingTimeoutMs: 20_000,
-    maxHttpBufferSize: Math.max(4 * options.maxPayloadBytes, 1_000_000),
+    pingIntervalMs,
+    pingTimeoutMs,
+    maxHttpBufferSize: Math.max(4 * maxPayloadBytes, 1_000_000),
+  });
+  await registerWebSocketTransport(app, gateway, {
+    path: '/ws',
+    pingIntervalMs,
+    pingTimeoutMs,
+    maxFrameBytes: 4 * maxPayloadBytes,
+    foreignUpgradePaths: ['/socket.io'],
   });
   const agent = opts.demoAgent === false ? undefined : new DemoAgent(bus, logger.child({ agent: 'demo' }));
   await agent?.start();
-  await built.app.listen({ port: 0, host: '127.0.0.1' });
-  const port = (built.app.server.address() as AddressInfo).port;
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const port = (app.server.address() as AddressInfo).port;
+  const url = `http://127.0.0.1:${port}`;
   return {
-    ...built,
-    url: `http://127.0.0.1:${port}`,
+    app,
+    gateway,
+    url,
     port,
     bus,
     store,
@@ -76,8 +114,10 @@ export async function startEmbeddedGateway(opts: EmbeddedGatewayOptions = {}): P
     logger,
     metrics,
     keys,
+    socket: (transport = 'socket.io') => TestSocket.open(url, transport),
     close: async () => {
-      await built.app.close();
+      await gateway.close(2000);
+      await app.close();
       await agent?.stop();
     },
   };

@@ -1,22 +1,38 @@
 import type { Socket } from 'socket.io';
-import type { SocketChannel } from '../../application/ports.js';
+import type { CloseReason, InboundMessage, OutboundEvent, SocketChannel } from '../../application/ports.js';
+
+const EVENT = 0x32; // '2'
+const BINARY_EVENT = 0x35; // '5'
+const SLASH = 0x2f; // '/'
 
 /**
- * A Socket.IO socket as the application's SocketChannel. The raw size of
- * each incoming event is read from Engine.IO before Socket.IO decodes it.
- * Socket.IO dispatches a decoded event on a later tick, so sizes wait in a
- * FIFO: one entry per EVENT / BINARY_EVENT packet (type digit 2 or 5), each
- * of which becomes exactly one event, in order.
+ * A Socket.IO socket as a SocketChannel. The size of each incoming event is
+ * read from Engine.IO's packets before Socket.IO decodes them: the text
+ * packet's bytes plus those of its binary attachments. Socket.IO dispatches
+ * a decoded event a tick later, so sizes wait in a FIFO, one entry per
+ * EVENT / BINARY_EVENT packet of the default namespace (each becomes
+ * exactly one event, in order; packets for other namespaces never reach
+ * this socket and are not counted).
  */
 export class SocketIoChannel implements SocketChannel {
+  readonly transport = 'socket.io';
   private readonly sizes: number[] = [];
+  private readonly binaries: boolean[] = [];
 
   constructor(private readonly socket: Socket) {
     socket.conn.on('packet', (packet: { type: string; data?: unknown }) => {
+      if (packet.type !== 'message') return;
       const data = packet.data;
-      if (packet.type !== 'message' || typeof data !== 'string') return;
-      const kind = data.charCodeAt(0);
-      if (kind === 0x32 || kind === 0x35) this.sizes.push(data.length);
+      if (typeof data === 'string') {
+        const kind = data.charCodeAt(0);
+        if (kind !== EVENT && kind !== BINARY_EVENT) return;
+        if (namespaceOf(data) !== '/') return;
+        this.sizes.push(Buffer.byteLength(data, 'utf8'));
+        this.binaries.push(kind === BINARY_EVENT);
+      } else if (this.sizes.length > 0) {
+        // An attachment of the last BINARY_EVENT.
+        this.sizes[this.sizes.length - 1]! += byteLengthOf(data);
+      }
     });
   }
 
@@ -24,21 +40,46 @@ export class SocketIoChannel implements SocketChannel {
     return this.socket.id;
   }
 
-  emit(event: string, data: unknown): void {
+  send(event: OutboundEvent, data: unknown): void {
     if (this.socket.connected) this.socket.emit(event, data);
   }
 
-  disconnect(): void {
+  close(reason: CloseReason, resumable: boolean): void {
+    void reason;
+    void resumable;
     this.socket.disconnect(true);
   }
 
-  onEvent(handler: (event: string, payload: unknown, bytes: number) => void): void {
+  onMessage(handler: (message: InboundMessage) => void): void {
     this.socket.onAny((event: string, ...args: unknown[]) => {
-      handler(event, args[0], this.sizes.shift() ?? 0);
+      const bytes = this.sizes.shift() ?? 0;
+      const binary = this.binaries.shift() ?? false;
+      handler({ event, payload: args[0], bytes, binary });
     });
   }
 
-  onClose(handler: (reason: string) => void): void {
-    this.socket.on('disconnect', (reason) => handler(reason));
+  onClose(handler: (cause: string) => void): void {
+    this.socket.on('disconnect', (cause) => {
+      // A client can send an event named "disconnect"; only a real close counts.
+      if (this.socket.connected) return;
+      handler(cause);
+    });
   }
+}
+
+/** The namespace of an encoded Socket.IO packet: `5<n>-/nsp,…` or `2/nsp,…`; `/` when none. */
+function namespaceOf(encoded: string): string {
+  let i = 1;
+  if (encoded.charCodeAt(0) === BINARY_EVENT) {
+    while (i < encoded.length && encoded.charCodeAt(i) !== 0x2d /* - */) i++;
+    i++;
+  }
+  if (encoded.charCodeAt(i) !== SLASH) return '/';
+  const comma = encoded.indexOf(',', i);
+  return comma === -1 ? encoded.slice(i) : encoded.slice(i, comma);
+}
+
+function byteLengthOf(data: unknown): number {
+  if (Buffer.isBuffer(data) || data instanceof ArrayBuffer || ArrayBuffer.isView(data)) return (data as ArrayBuffer).byteLength;
+  return 0;
 }

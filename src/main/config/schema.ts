@@ -48,19 +48,20 @@ export function gatewaySchema() {
       workerCount: positive('worker processes; 1 = no supervisor', Math.floor(availableParallelism() / 2) + 1),
     },
     frontend: {
-      logLevel: { doc: 'log level', format: [...LOG_LEVELS], default: 'info' },
-      shutdownCode: text('code the shutdown control command must carry', 'pass123', true),
+      logLevel: { doc: 'log level', format: 'log-level', default: 'info' },
+      shutdownCode: text('code the shutdown control command must carry (must be set outside embedded mode)', '', true),
       port: port('socket/HTTP port', 8080),
       host: text('interface to listen on', '0.0.0.0'),
       ssl: bool('serve HTTPS/WSS', false),
       private_key: text('TLS private key file (PEM)', ''),
       certificate: text('TLS certificate file (PEM)', ''),
-      cert_auth: text('TLS CA chain file (PEM), optional', ''),
+      cert_auth: list('TLS CA chain files (PEM), comma-separated, optional', []),
       session_secret: text('secret sealing reconnect keys', PUBLISHED_SESSION_SECRET, true),
       previous_session_secrets: list('previous secrets whose keys still open', [], true),
       sessionMaxAge: positive('ms a reconnect key stays valid', 7 * 24 * 3600 * 1000),
+      loginMaxAge: positive('ms a login stays valid, however often its key is renewed', 30 * 24 * 3600 * 1000),
       embedded: bool('in-memory adapters and demo agent, no RabbitMQ/Redis', false),
-      clientMessageResendInterval: positive('ms between re-sends of an unacknowledged push', 7500),
+      clientMessageResendInterval: { doc: 'ms between re-sends of an unacknowledged push (at least 100)', format: 'resend-interval', default: 7500 },
       maxResends: whole('re-sends before a client is taken as broken (0 = no limit)', 10),
       maxPayloadBytes: positive('largest accepted socket message, bytes', 1024 * 1024),
       rateLimit: {
@@ -69,6 +70,20 @@ export function gatewaySchema() {
         disconnectAfter: positive('RATE_LIMITED errors before the socket is disconnected', 20),
       },
       flash_policy_port: port('Flash policy server port (0 = off)', 0),
+      websocket: {
+        path: text('raw WebSocket transport path (PROTOCOL §7); empty turns it off', '/ws'),
+      },
+      metrics: {
+        port: port('port of the /metrics endpoint, apart from the client port (0 = off)', 9464),
+        host: text('interface the /metrics endpoint listens on', '127.0.0.1'),
+      },
+      legacyKeys: {
+        acceptUntil: {
+          doc: "reconnect keys issued by the original gateway open until this ISO 8601 instant (empty = refused)",
+          format: 'iso-instant',
+          default: '',
+        },
+      },
     },
     gateway: {
       socketio: {
@@ -88,6 +103,14 @@ export function gatewaySchema() {
         sentinels: hostPorts('Redis Sentinel host:port list (empty = none)'),
         sentinelName: text('Sentinel master name', ''),
         cluster: hostPorts('Redis Cluster host:port list (empty = none)'),
+        username: text('Redis ACL user (empty = default user)', ''),
+        sentinelPassword: text('password of the Sentinel nodes (empty = none)', '', true),
+        commandTimeout: positive('ms a Redis command may take before it fails and the connection is re-made', 2000),
+        tls: bool('connect to Redis (and Sentinel) over TLS', false),
+        ca: text('CA file (PEM) to verify Redis with (empty = system CAs)', ''),
+        cert: text('client certificate file (PEM) for Redis TLS', ''),
+        key: text('client private key file (PEM) for Redis TLS', ''),
+        rejectUnauthorized: bool('refuse a Redis server whose certificate does not verify', true),
       },
       rabbitmq: {
         host: text('RabbitMQ host', 'localhost'),

@@ -1,4 +1,4 @@
-import { createServer } from 'node:net';
+import { freePort } from '../../support/free-port.js';
 import { ServerProcess, runConsole, writeConfig } from '../../e2e/ops/ops-process.js';
 import type { RealStack } from './real-stack.js';
 
@@ -52,14 +52,4 @@ export function alive(pid: number): boolean {
   }
 }
 
-/** A port nothing listens on right now. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
-}
+export { freePort } from '../../support/free-port.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Effect } from '../../../src/domain/effects.js';
-import { CLIENT_ID, NOW, emits, lastKeyState, loggedInClient, makeClient, publishes, startedClient, types, userToken } from './client-fixture.js';
+import { CLIENT_ID, NOW, emits, lastKeyState, loggedInClient, makeClient, publishes, sealed, startedClient, types, userToken } from './client-fixture.js';
 
 const push = (body: Record<string, unknown>) => JSON.stringify(body);
 const acks = (effects: Effect[]) => effects.filter((e) => e.type === 'ackDelivery').map((e) => (e as { delivery: unknown }).delivery);
@@ -22,7 +22,7 @@ describe('Client reply queue (§3.3)', () => {
     const c = startedClient();
     for (const body of ['not json', '[1,2]', '"s"', 'null', '42', Buffer.from([0xff, 0xfe])]) {
       const effects = c.handleDelivery('bad', body, NOW);
-      expect(types(effects)).toEqual(['log', 'rejectDelivery']);
+      expect(types(effects)).toEqual(['log', 'count', 'rejectDelivery']);
       expect(rejects(effects)).toEqual([['bad', false]]);
     }
     expect(c.closed).toBe(false);
@@ -30,7 +30,7 @@ describe('Client reply queue (§3.3)', () => {
 
   it('after the socket is gone nothing is acknowledged: requeued for the next session', () => {
     const c = startedClient();
-    c.close('client-gone', NOW);
+    c.close(NOW);
     expect(c.handleDelivery('late', push({ a: 1 }), NOW)).toEqual([{ type: 'rejectDelivery', delivery: 'late', requeue: true }]);
   });
 
@@ -41,16 +41,19 @@ describe('Client reply queue (§3.3)', () => {
       expect(c.closed).toBe(false);
     });
 
-    it('for this client: acknowledged, the whole close, socket disconnected, disposed last', () => {
+    it('for this client: acknowledged, the client told and its socket closed, then the whole close, disposed last', () => {
       const c = startedClient();
       c.handleDelivery('held', push({ correspondingMessageId: 'm', x: 1 }), NOW);
       const effects = c.handleDelivery('e', push({ EOL: true, clientId: CLIENT_ID }), NOW);
-      expect(types(effects)).toEqual(['ackDelivery', 'publish', 'cancelConsume', 'rejectDelivery', 'cancelSchedule', 'presence', 'log', 'disconnectSocket', 'dispose']);
+      expect(types(effects)).toEqual([
+        'ackDelivery', 'emit', 'disconnectSocket', 'publish', 'cancelConsume', 'rejectDelivery', 'cancelSchedule', 'presence', 'log', 'dispose',
+      ]);
       expect(acks(effects)).toEqual(['e']);
       expect(rejects(effects)).toEqual([['held', true]]);
-      expect(effects).toContainEqual({ type: 'disconnectSocket', reason: 'eol' });
+      expect(emits(effects, 'gatewayDisconnect')[0]?.data).toEqual({ reason: 'eol', resumable: false });
+      expect(effects).toContainEqual({ type: 'disconnectSocket', reason: 'eol', resumable: false });
       expect(c.closed).toBe(true);
-      expect(c.close('eol', NOW)).toEqual([]);
+      expect(c.close(NOW)).toEqual([]);
     });
 
     it('without a clientId it is for this client', () => {
@@ -61,7 +64,7 @@ describe('Client reply queue (§3.3)', () => {
     it('the broker cancelling the consumer ends the client the same way', () => {
       const c = startedClient();
       const effects = c.handleConsumerCancelled(NOW);
-      expect(effects).toContainEqual({ type: 'disconnectSocket', reason: 'eol' });
+      expect(effects).toContainEqual({ type: 'disconnectSocket', reason: 'eol', resumable: false });
       expect(effects.at(-1)).toEqual({ type: 'dispose' });
       expect(c.handleConsumerCancelled(NOW)).toEqual([]);
     });
@@ -71,9 +74,10 @@ describe('Client reply queue (§3.3)', () => {
     it('UserToken logs in: ConnectRequest, presence, push, new key, ack', () => {
       const c = startedClient();
       const effects = c.handleDelivery('d', userToken('u7'), NOW);
-      expect(types(effects)).toEqual(['publish', 'presence', 'emit', 'emit', 'ackDelivery']);
+      expect(types(effects)).toEqual(['watchSid', 'publish', 'presence', 'emit', 'emit', 'ackDelivery']);
+      expect(effects[0]).toEqual({ type: 'watchSid', sid: c.session.state.sid });
       expect(publishes(effects, 'connect')[0]?.body).toEqual({ clientId: CLIENT_ID, userId: 'u7', token: 'tok-u7', deviceId: 'dev', cn: 'com.percero.agents.sync.vo.ConnectRequest' });
-      expect(effects[1]).toEqual({ type: 'presence', clientId: CLIENT_ID, userId: 'u7', present: true });
+      expect(effects[2]).toEqual({ type: 'presence', clientId: CLIENT_ID, userId: 'u7', present: true });
       expect(emits(effects)[0]?.event).toBe('push');
       expect(lastKeyState(effects)).toMatchObject({ clientId: CLIENT_ID, userId: 'u7', token: 'tok-u7', sid: expect.any(String) });
     });
@@ -89,7 +93,7 @@ describe('Client reply queue (§3.3)', () => {
 
     it('login after a reconnect sends a ReconnectRequest; ReconnectResponse clears existingClientId', () => {
       const c = makeClient();
-      c.handleMessage({ reconnect: { reconnectId: 'k' } }, NOW, { ok: true, state: { clientId: 'old' } });
+      c.handleMessage({ reconnect: { reconnectId: sealed({ clientId: 'old' }) } }, NOW);
       const login = c.handleDelivery('d', userToken('u1'), NOW);
       expect(publishes(login).map((p) => p.routingKey)).toEqual(['reconnect']);
       const resp = c.handleDelivery('r', push({ cn: 'a.ReconnectResponse', clientId: CLIENT_ID }), NOW);
@@ -101,7 +105,7 @@ describe('Client reply queue (§3.3)', () => {
 
     it('ReconnectResponse without clientId logs out too', () => {
       const c = makeClient();
-      c.handleMessage({ reconnect: { reconnectId: 'k' } }, NOW, { ok: true, state: { clientId: 'old', userId: 'u', sid: 's' } });
+      c.handleMessage({ reconnect: { reconnectId: sealed({ clientId: 'old', userId: 'u', sid: 's' }) } }, NOW);
       const effects = c.handleDelivery('r', push({ cn: 'a.ReconnectResponse' }), NOW);
       expect(effects[0]).toEqual({ type: 'presence', clientId: CLIENT_ID, userId: undefined, present: true });
       expect(lastKeyState(effects)).toEqual({ clientId: CLIENT_ID, existingClientIds: ['old'] });
@@ -112,7 +116,8 @@ describe('Client reply queue (§3.3)', () => {
       const same = c.handleDelivery('d', push({ cn: 'a.ConnectResponse', clientId: CLIENT_ID }), NOW);
       expect(types(same)).toEqual(['emit', 'ackDelivery']);
       const out = c.handleDelivery('d', push({ cn: 'a.ConnectResponse' }), NOW);
-      expect(types(out)).toEqual(['presence', 'emit', 'emit', 'ackDelivery']);
+      expect(types(out)).toEqual(['presence', 'watchSid', 'emit', 'emit', 'ackDelivery']);
+      expect(out).toContainEqual({ type: 'watchSid', sid: undefined });
       expect(c.session.isLoggedIn).toBe(false);
     });
   });
@@ -132,13 +137,12 @@ describe('Client resend of unacknowledged pushes (§3.3 step 5)', () => {
     const ack = c.handleMessage({ ack: { correspondingMessageId: 'm' } }, NOW + 300);
     expect(acks(ack)).toEqual(['d1', 'd2']);
     expect(c.heldCount).toBe(1);
-    expect(c.timerArmed).toBe(true);
-    expect(c.handleMessage({ ack: { correspondingMessageId: 'other' } }, NOW + 300)).toEqual([
-      { type: 'ackDelivery', delivery: 'd3', ackWaitMs: 100 },
-      { type: 'cancelSchedule' },
-    ]);
-    expect(c.timerArmed).toBe(false);
+    // The last ack leaves the timer to run out: a timer per acked push would cost more than a no-op tick.
+    expect(c.handleMessage({ ack: { correspondingMessageId: 'other' } }, NOW + 300)).toEqual([{ type: 'ackDelivery', delivery: 'd3', ackWaitMs: 100 }]);
     expect(c.heldCount).toBe(0);
+    expect(c.tick(NOW + 1000)).toEqual([]);
+    // The next held push arms it again.
+    expect(types(c.handleDelivery('d4', held('next'), NOW + 1100))).toEqual(['emit', 'schedule']);
   });
 
   it('re-emits the same push every interval counted from the first emit', () => {
@@ -168,14 +172,19 @@ describe('Client resend of unacknowledged pushes (§3.3 step 5)', () => {
     expect(c.closed).toBe(false);
   });
 
-  it('a re-send beyond maxResends disconnects the socket; the close returns the deliveries', () => {
+  it('a re-send beyond maxResends closes the socket as resumable; the close returns the deliveries', () => {
     const c = startedClient({ resendIntervalMs: 1000, maxResends: 2 });
     c.handleDelivery('d', held('m'), NOW);
     expect(emits(c.tick(NOW + 1000), 'push')).toHaveLength(1);
     expect(emits(c.tick(NOW + 2000), 'push')).toHaveLength(1);
-    expect(c.tick(NOW + 3000)).toEqual([{ type: 'disconnectSocket', reason: 'resend-limit' }]);
+    // The client is told, its socket closed, and its close runs at once: the held delivery goes back.
+    const close = c.tick(NOW + 3000);
+    expect(close.slice(0, 2)).toEqual([
+      { type: 'emit', event: 'gatewayDisconnect', data: { reason: 'resend-limit', resumable: true } },
+      { type: 'disconnectSocket', reason: 'resend-limit', resumable: true },
+    ]);
     expect(c.tick(NOW + 4000)).toEqual([]);
-    const close = c.close('resend-limit', NOW + 3001);
+    expect(c.close(NOW + 3001)).toEqual([]);
     expect(rejects(close)).toEqual([['d', true]]);
     expect(types(close)).not.toContain('cancelSchedule');
   });
@@ -196,10 +205,10 @@ describe('Client resend of unacknowledged pushes (§3.3 step 5)', () => {
 describe('Client close (§2.4)', () => {
   it('DisconnectRequest(sync), cancel the consumer, then requeue held deliveries, clear the timer, absent, dispose last', () => {
     const c = makeClient();
-    c.handleMessage({ reconnect: { reconnectId: 'k' } }, NOW, { ok: true, state: { clientId: 'old', userId: 'u', sid: 's' } });
+    c.handleMessage({ reconnect: { reconnectId: sealed({ clientId: 'old', userId: 'u', sid: 's' }) } }, NOW);
     c.handleDelivery('h1', push({ correspondingMessageId: 'a' }), NOW);
     c.handleDelivery('h2', push({ correspondingMessageId: 'b' }), NOW);
-    const effects = c.close('client-gone', NOW + 10);
+    const effects = c.close(NOW + 10);
     expect(types(effects)).toEqual(['publish', 'cancelConsume', 'rejectDelivery', 'rejectDelivery', 'cancelSchedule', 'presence', 'log', 'dispose']);
     expect(effects[0]).toEqual({
       type: 'publish',
@@ -218,20 +227,17 @@ describe('Client close (§2.4)', () => {
 
   it('leaves no timer and no held delivery behind, and is idempotent', () => {
     const c = startedClient();
-    c.handleDelivery('h', push({ correspondingMessageId: 'a' }), NOW);
-    expect(c.timerArmed).toBe(true);
-    c.close('server-shutdown', NOW);
+    expect(types(c.handleDelivery('h', push({ correspondingMessageId: 'a' }), NOW))).toContain('schedule');
+    expect(types(c.close(NOW))).toContain('cancelSchedule');
     expect(c.heldCount).toBe(0);
-    expect(c.timerArmed).toBe(false);
     expect(c.closed).toBe(true);
-    expect(c.close('client-gone', NOW)).toEqual([]);
+    expect(c.close(NOW)).toEqual([]);
     expect(c.tick(NOW + 10_000)).toEqual([]);
     expect(c.handleEvent('testCall', {}, NOW)).toEqual([]);
-    expect(c.timerArmed).toBe(false);
   });
 
   it('a never-started client only tells the agent and is disposed', () => {
     const c = makeClient();
-    expect(types(c.close('client-gone', NOW))).toEqual(['publish', 'log', 'dispose']);
+    expect(types(c.close(NOW))).toEqual(['publish', 'log', 'dispose']);
   });
 });

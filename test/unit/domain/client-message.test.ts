@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { reconnectIdOf } from '../../../src/domain/client.js';
 import { Session } from '../../../src/domain/session.js';
-import { CLIENT_ID, NOW, emits, errorCodes, keys, lastKeyState, makeClient, publishes, startedClient, types } from './client-fixture.js';
+import { CLIENT_ID, NOW, emits, errorCodes, keys, lastKeyState, makeClient, publishes, sealed, startedClient, types } from './client-fixture.js';
 
 describe('Client special message `message` (§2.1)', () => {
   it('connect starts: consume the reply queue, presence, then the first key', () => {
@@ -34,19 +34,28 @@ describe('Client special message `message` (§2.1)', () => {
   it('connect or reconnect on a started client gets BAD_REQUEST and changes nothing', () => {
     const c = startedClient();
     expect(c.handleMessage({ connect: {} }, NOW)).toEqual([expect.objectContaining({ type: 'emit', event: 'gatewayError' })]);
-    const resumed = { ok: true as const, state: { clientId: 'old', userId: 'x' } };
-    const effects = c.handleMessage({ reconnect: { reconnectId: 'k' } }, NOW, resumed);
+    const effects = c.handleMessage({ reconnect: { reconnectId: sealed({ clientId: 'old', userId: 'x' }) } }, NOW);
     expect(errorCodes(effects)).toEqual(['BAD_REQUEST']);
     expect(types(effects)).toEqual(['emit']);
     expect(c.session.isLoggedIn).toBe(false);
     expect(c.session.state.existingClientId).toBeUndefined();
   });
 
-  it('unknown keys are logged and ignored, known ones still run in order', () => {
+  it('unknown keys are ignored with one warning per message, known ones still run in order', () => {
     const c = makeClient();
     const effects = c.handleMessage({ hello: 1, connect: {}, __proto__x: 2 }, NOW);
-    expect(types(effects)).toEqual(['log', 'consume', 'presence', 'log', 'emit']);
-    expect(effects[0]).toMatchObject({ level: 'warn', detail: { key: 'hello' } });
+    expect(types(effects)).toEqual(['consume', 'presence', 'log', 'emit']);
+    expect(effects[2]).toMatchObject({ level: 'warn', detail: { count: 2, keys: ['hello', '__proto__x'] } });
+  });
+
+  it('50,000 unknown keys make one short warning, not 50,000', () => {
+    const payload: Record<string, number> = {};
+    for (let i = 0; i < 50_000; i++) payload[`k${i}${'x'.repeat(100)}`] = i;
+    const effects = startedClient().handleMessage(payload, NOW);
+    const logs = effects.filter((e) => e.type === 'log');
+    expect(logs).toHaveLength(1);
+    expect(JSON.stringify(logs[0]).length).toBeLessThan(400);
+    expect(logs[0]).toMatchObject({ detail: { count: 50_000 } });
   });
 
   it('a parsed __proto__ key is just an unknown key', () => {
@@ -98,14 +107,15 @@ describe('Client special message `message` (§2.1)', () => {
   });
 
   describe('reconnect', () => {
-    const oldState = { clientId: 'bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb', userId: 'u1', token: 't', deviceId: 'd', sid: 's1', existingClientIds: ['c0'] };
+    const oldState = { clientId: 'bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb', userId: 'u1', token: 't', deviceId: 'd', sid: 's1', loginAt: NOW - 1000, existingClientIds: ['c0'] };
 
     it('a valid key of a logged-in session: new clientId kept, old one becomes history, queue consumed before ReconnectRequest', () => {
       const c = makeClient();
-      const effects = c.handleMessage({ reconnect: { reconnectId: 'key' } }, NOW, { ok: true, state: oldState });
-      expect(types(effects)).toEqual(['consume', 'presence', 'publish', 'emit']);
-      expect(effects[0]).toEqual({ type: 'consume', queue: CLIENT_ID });
-      expect(effects[1]).toEqual({ type: 'presence', clientId: CLIENT_ID, userId: 'u1', present: true });
+      const effects = c.handleMessage({ reconnect: { reconnectId: sealed(oldState) } }, NOW);
+      expect(types(effects)).toEqual(['checkRevocation', 'watchSid', 'consume', 'presence', 'publish', 'emit']);
+      expect(effects[1]).toEqual({ type: 'watchSid', sid: 's1' });
+      expect(effects[2]).toEqual({ type: 'consume', queue: CLIENT_ID });
+      expect(effects[3]).toEqual({ type: 'presence', clientId: CLIENT_ID, userId: 'u1', present: true });
       expect(publishes(effects, 'reconnect')[0]?.body).toEqual({
         clientId: CLIENT_ID,
         existingClientId: oldState.clientId,
@@ -121,26 +131,55 @@ describe('Client special message `message` (§2.1)', () => {
 
     it('a valid key of a logged-out session sends nothing to agents', () => {
       const c = makeClient();
-      const effects = c.handleMessage({ reconnect: { reconnectId: 'k' } }, NOW, { ok: true, state: { clientId: 'old' } });
+      const effects = c.handleMessage({ reconnect: { reconnectId: sealed({ clientId: 'old' }) } }, NOW);
       expect(publishes(effects)).toEqual([]);
       expect(lastKeyState(effects)).toMatchObject({ clientId: CLIENT_ID, existingClientId: 'old' });
     });
 
-    it('an invalid key: INVALID_RECONNECT_KEY first, then a fresh logged-out connect', () => {
+    it('a revoked key: INVALID_RECONNECT_KEY first, then a fresh logged-out connect', () => {
       const c = makeClient();
-      const effects = c.handleMessage({ reconnect: { reconnectId: 'k' } }, NOW, { ok: false, reason: 'revoked' });
-      expect(types(effects)).toEqual(['log', 'emit', 'consume', 'presence', 'emit']);
-      expect(effects[0]).toMatchObject({ detail: { reason: 'revoked' } });
-      expect(JSON.stringify(effects[0])).not.toContain('"k"');
+      c.outcomes.revocation = 'revoked';
+      const key = sealed(oldState);
+      const effects = c.handleMessage({ reconnect: { reconnectId: key } }, NOW);
+      expect(types(effects)).toEqual(['checkRevocation', 'log', 'emit', 'consume', 'presence', 'emit']);
+      expect(effects[0]).toEqual({ type: 'checkRevocation', sid: 's1' });
+      expect(effects[1]).toMatchObject({ detail: { reason: 'revoked' } });
+      expect(JSON.stringify(effects)).not.toContain(key.split(';')[1]);
       expect(errorCodes(effects)).toEqual(['INVALID_RECONNECT_KEY']);
       expect(lastKeyState(effects)).toEqual({ clientId: CLIENT_ID });
       expect(c.session.isLoggedIn).toBe(false);
     });
 
-    it('a malformed value or a missing resolution is an invalid key too', () => {
-      for (const value of [null, 'key', {}, { reconnectId: 5 }, []]) {
+    it('a key whose revocation cannot be checked is neither accepted nor refused: AGENT_UNAVAILABLE, then a resumable close', () => {
+      const c = makeClient();
+      c.outcomes.revocation = 'unavailable';
+      const effects = c.handleMessage({ reconnect: { reconnectId: sealed(oldState) }, hibernate: {} }, NOW);
+      expect(types(effects)).toEqual(['checkRevocation', 'log', 'emit', 'emit', 'disconnectSocket', 'publish', 'log', 'dispose']);
+      expect(errorCodes(effects)).toEqual(['AGENT_UNAVAILABLE']);
+      expect(emits(effects, 'gatewayDisconnect')[0]?.data).toEqual({ reason: 'store-unavailable', resumable: true });
+      expect(effects[4]).toEqual({ type: 'disconnectSocket', reason: 'store-unavailable', resumable: true });
+      expect(c.started).toBe(false);
+      expect(emits(effects, 'gatewayConnectAck')).toEqual([]);
+      // It had no queue yet: nothing to cancel. The socket's own close that follows changes nothing.
+      expect(c.close(NOW)).toEqual([]);
+    });
+
+    it('a key without a login is not checked for revocation', () => {
+      const effects = makeClient().handleMessage({ reconnect: { reconnectId: sealed({ clientId: 'old', deviceId: 'd' }) } }, NOW);
+      expect(types(effects)).not.toContain('checkRevocation');
+    });
+
+    it('the keys after a checked reconnect key run once the check is back, in order', () => {
+      const c = makeClient();
+      const effects = c.handleMessage({ reconnect: { reconnectId: sealed(oldState) }, hibernate: {} }, NOW);
+      expect(types(effects)).toEqual(['checkRevocation', 'watchSid', 'consume', 'presence', 'publish', 'publish', 'emit']);
+      expect(publishes(effects).map((p) => p.routingKey)).toEqual(['reconnect', 'hibernate']);
+    });
+
+    it('a malformed value is an invalid key too', () => {
+      for (const value of [null, 'key', {}, { reconnectId: 5 }, [], JSON.parse(`{"__proto__":{"reconnectId":${JSON.stringify(sealed(oldState))}}}`)]) {
         const c = makeClient();
-        const effects = c.handleMessage({ reconnect: value }, NOW, { ok: true, state: oldState });
+        const effects = c.handleMessage({ reconnect: value }, NOW);
         expect(errorCodes(effects)).toEqual(['INVALID_RECONNECT_KEY']);
         expect(c.session.isLoggedIn).toBe(false);
         expect(c.started).toBe(true);
@@ -162,12 +201,10 @@ describe('Client special message `message` (§2.1)', () => {
       const first = makeClient({}, 'cccccccccccccccccccccccccccccccc');
       first.handleMessage({ connect: {} }, NOW);
       const key = keys.seal(Session.resumed({ clientId: 'x' }, first.clientId).state, NOW);
-      const opened = keys.open(key, NOW + 5);
-      if (!opened.ok) throw new Error(opened.reason);
       const payload = { reconnect: { reconnectId: key } };
       expect(reconnectIdOf(payload)).toBe(key);
       const c = makeClient();
-      const effects = c.handleMessage(payload, NOW + 5, opened);
+      const effects = c.handleMessage(payload, NOW + 5);
       expect(lastKeyState(effects, NOW + 5)).toMatchObject({ clientId: CLIENT_ID, existingClientIds: ['x', first.clientId] });
     });
   });
@@ -181,7 +218,7 @@ describe('Client special message `message` (§2.1)', () => {
 
   it('a closed client ignores messages', () => {
     const c = startedClient();
-    c.close('client-gone', NOW);
+    c.close(NOW);
     expect(c.handleMessage({ hibernate: {} }, NOW)).toEqual([]);
   });
 });

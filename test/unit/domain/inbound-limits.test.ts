@@ -1,37 +1,53 @@
 import { describe, expect, it } from 'vitest';
-import { InboundLimits } from '../../../src/domain/inbound-limits.js';
+import { InboundLimits, type InboundMessage } from '../../../src/domain/inbound-limits.js';
 
 const NOW = 1_000_000;
 const limits = (over: Partial<ConstructorParameters<typeof InboundLimits>[0]> = {}) =>
   new InboundLimits({ maxPayloadBytes: 100, burst: 3, perSecond: 1, disconnectAfter: 2, ...over }, NOW);
+const msg = (event: string | undefined, payload: unknown, bytes = 10, binary = false): InboundMessage => ({ event, payload, bytes, binary });
 
-describe('InboundLimits (size and rate per socket)', () => {
+describe('InboundLimits (size and rate per socket, PROTOCOL §6)', () => {
   it('admits what fits', () => {
-    expect(limits().check('findById', { messageId: 'm' }, 100, NOW)).toBeUndefined();
+    expect(limits().admit(msg('findById', { messageId: 'm' }, 100), NOW)).toBeUndefined();
   });
 
-  it('refuses an oversized payload with PAYLOAD_TOO_LARGE, naming the event and messageId', () => {
-    expect(limits().check('findById', { messageId: 'm' }, 101, NOW)).toEqual([
-      { type: 'emit', event: 'gatewayError', data: expect.objectContaining({ code: 'PAYLOAD_TOO_LARGE', event: 'findById', messageId: 'm' }) },
-    ]);
-    const onMessage = limits().check('message', { connect: {} }, 101, NOW)!;
-    expect(onMessage[0]).toMatchObject({ data: { code: 'PAYLOAD_TOO_LARGE' } });
-    expect((onMessage[0] as { data: object }).data).not.toHaveProperty('event');
+  it('refuses a message over the size limit in bytes, and every refusal counts towards the disconnect', () => {
+    const l = limits();
+    expect(l.admit(msg('findById', {}, 101), NOW)).toEqual({ code: 'PAYLOAD_TOO_LARGE', disconnect: false });
+    expect(l.admit(msg('findById', {}, 101), NOW)).toEqual({ code: 'PAYLOAD_TOO_LARGE', disconnect: false });
+    expect(l.admit(msg('findById', {}, 101), NOW)).toEqual({ code: 'PAYLOAD_TOO_LARGE', disconnect: true });
   });
 
   it('RATE_LIMITED past the burst, refilled with time, then a disconnect for a client that keeps on', () => {
     const l = limits();
-    for (let i = 0; i < 3; i++) expect(l.check('testCall', {}, 10, NOW)).toBeUndefined();
-    expect(l.check('testCall', {}, 10, NOW)![0]).toMatchObject({ data: { code: 'RATE_LIMITED', event: 'testCall' } });
-    expect(l.check('testCall', {}, 10, NOW + 1000)).toBeUndefined();
-    expect(l.check('testCall', {}, 10, NOW + 1000)![0]).toMatchObject({ data: { code: 'RATE_LIMITED' } });
-    expect(l.check('testCall', {}, 10, NOW + 1000)).toContainEqual({ type: 'disconnectSocket', reason: 'rate-limited' });
+    for (let i = 0; i < 3; i++) expect(l.admit(msg('testCall', {}), NOW)).toBeUndefined();
+    expect(l.admit(msg('testCall', {}), NOW)).toEqual({ code: 'RATE_LIMITED', disconnect: false });
+    expect(l.admit(msg('testCall', {}), NOW + 1000)).toBeUndefined();
+    expect(l.admit(msg('testCall', {}), NOW + 1000)).toEqual({ code: 'RATE_LIMITED', disconnect: false });
+    expect(l.admit(msg('testCall', {}), NOW + 1000)).toEqual({ code: 'RATE_LIMITED', disconnect: true });
   });
 
-  it('never limits an ack: refusing it would only cause re-sends', () => {
-    const l = limits({ burst: 1 });
-    expect(l.check('testCall', {}, 10, NOW)).toBeUndefined();
-    for (let i = 0; i < 50; i++) expect(l.check('message', { ack: { correspondingMessageId: `m${i}` } }, 10, NOW)).toBeUndefined();
-    expect(l.check('message', { ack: {}, hibernate: true }, 10, NOW)![0]).toMatchObject({ data: { code: 'RATE_LIMITED' } });
+  it('acks have a larger bucket of their own: a burst of acks is admitted, a flood of them is not', () => {
+    const l = limits({ burst: 2, ackBurst: 50, ackPerSecond: 0.001 });
+    expect(l.admit(msg('testCall', {}), NOW)).toBeUndefined();
+    for (let i = 0; i < 50; i++) expect(l.admit(msg('message', { ack: { correspondingMessageId: `m${i}` } }), NOW)).toBeUndefined();
+    expect(l.admit(msg('message', { ack: { correspondingMessageId: 'x' } }), NOW)).toEqual({ code: 'RATE_LIMITED', disconnect: false });
+    // The event bucket was not touched by the acks; a message with more than an ack uses it.
+    expect(l.admit(msg('message', { ack: {}, hibernate: true }), NOW)).toBeUndefined();
+    expect(l.admit(msg('testCall', {}), NOW)).toEqual({ code: 'RATE_LIMITED', disconnect: false });
+  });
+
+  it('acks default to four times the event bucket', () => {
+    const l = limits({ burst: 5, perSecond: 0.001, disconnectAfter: 1000 });
+    let admitted = 0;
+    for (let i = 0; i < 100; i++) if (!l.admit(msg('message', { ack: { correspondingMessageId: 'm' } }), NOW)) admitted++;
+    expect(admitted).toBe(20);
+  });
+
+  it('binary and undecodable messages are BAD_REQUEST once they passed size and rate (no strike)', () => {
+    const l = limits({ burst: 2, disconnectAfter: 0 });
+    expect(l.admit(msg('testCall', {}, 10, true), NOW)).toEqual({ code: 'BAD_REQUEST', disconnect: false });
+    expect(l.admit(msg(undefined, undefined), NOW)).toEqual({ code: 'BAD_REQUEST', disconnect: false });
+    expect(l.admit(msg('testCall', {}), NOW)).toEqual({ code: 'RATE_LIMITED', disconnect: true });
   });
 });

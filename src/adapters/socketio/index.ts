@@ -1,0 +1,3 @@
+/** The Socket.IO transport: `activestack-gateway/socketio`. */
+export { SocketIoChannel } from './socketio-channel.js';
+export { registerSocketIoTransport, type SocketIoTransportOptions } from './socketio-transport.js';

@@ -1,0 +1,3 @@
+/** The raw WebSocket transport (PROTOCOL §7): `activestack-gateway/websocket`. */
+export { CLOSE_DO_NOT_RESUME, CLOSE_RESUME, WebSocketChannel } from './websocket-channel.js';
+export { registerWebSocketTransport, type WebSocketTransportOptions } from './websocket-transport.js';

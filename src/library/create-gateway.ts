@@ -1,0 +1,38 @@
+import { Gateway } from '../application/gateway.js';
+import type { GatewaySettings } from '../application/gateway-settings.js';
+import type { Clock, Logger, MessageBus, Metrics, SessionStore } from '../application/ports.js';
+import { SystemClock } from '../adapters/clock/system-clock.js';
+import { SilentLogger } from '../adapters/logging/silent-logger.js';
+import { NoMetrics } from '../adapters/metrics/no-metrics.js';
+
+export interface CreateGatewayOptions {
+  /** Reaches the agents: `AmqpMessageBus` (activestack-gateway/amqp) or `InMemoryMessageBus` (…/memory). */
+  readonly bus: MessageBus;
+  /** Revocation and presence: `RedisSessionStore` (…/redis) or `InMemorySessionStore` (…/memory). */
+  readonly store: SessionStore;
+  /** Default: wall-clock time and real timers. `ManualClock` (…/memory) for tests. */
+  readonly clock?: Clock;
+  /** Default: silent. Any pino-like logger fits. */
+  readonly logger?: Logger;
+  /** Default: nothing counted. */
+  readonly metrics?: Metrics;
+  /** Only `secret` is required. */
+  readonly options: GatewaySettings;
+}
+
+/**
+ * The gateway core for a transport of your own: hand each new connection
+ * to `accept` as a `SocketChannel`, and the protocol (sessions, keys,
+ * limits, delivery, close reasons) is the gateway's. The bus and the store
+ * stay yours: `close()` ends the clients, not them.
+ */
+export function createGateway(options: CreateGatewayOptions): Gateway {
+  return new Gateway(
+    options.bus,
+    options.store,
+    options.clock ?? new SystemClock(),
+    options.logger ?? new SilentLogger(),
+    options.metrics ?? new NoMetrics(),
+    options.options,
+  );
+}
