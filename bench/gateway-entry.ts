@@ -11,7 +11,7 @@ import { startWorker } from '../src/main/worker.js';
  * per-socket rate limit lifted so that the bench measures the gateway and
  * not its flood protection.
  *
- *   node --import tsx bench/gateway-entry.ts --port 0 --vhost asgw-bench [--workers 2] [--heap-limit-mb 100]
+ *   node --import tsx bench/gateway-entry.ts --port 0 --vhost asgw-bench [--workers 2] [--heap-limit-mb 100] [--reply-queue-type quorum]
  * Prints `gateway listening <port>` (one worker) or `gateway worker ready <pid>`
  * per worker (--workers > 1, which needs a fixed --port).
  */
@@ -44,6 +44,9 @@ const { config } = loadConfig({
     'cluster.memoryLimit.heapUsed': arg('heap-limit-mb', '0'),
     'cluster.memoryWarning.heapTotal': '0',
     'gateway.rabbitmq.host': '127.0.0.1',
+    // bench/cluster-run.ts: the test cluster's nodes.
+    ...(process.env.BENCH_RABBITMQ_HOSTS ? { 'gateway.rabbitmq.hosts': process.env.BENCH_RABBITMQ_HOSTS } : {}),
+    'gateway.rabbitmq.replyQueueType': arg('reply-queue-type', 'classic'),
     'gateway.rabbitmq.vhost': arg('vhost', '/'),
     'gateway.redis.host': '127.0.0.1',
     'gateway.redis.keyPrefix': 'asgw-bench:',

@@ -6,6 +6,7 @@ import type { ChildProcess } from 'node:child_process';
 import { deleteQueues, ensureVhost, vhostUrl, BROKER } from './lib/broker.js';
 import { forkTs, ROOT, startTs, type Started } from './lib/children.js';
 import type { CloseResult, ConnectResult, LoadResult, LoadgenCommand, LoadgenEvent } from './lib/loadgen-protocol.js';
+import { brokerCpuSeconds, brokerPids } from './lib/broker-cpu.js';
 import { sampleProcess } from './lib/proc-stats.js';
 import { summarize, table, type Measurement } from './lib/report.js';
 import { scenarios, type Scenario, type ScenarioId, type Side } from './lib/scenarios.js';
@@ -21,6 +22,8 @@ import { scenarios, type Scenario, type ScenarioId, type Side } from './lib/scen
  *   --clients N      override the client count of the chosen scenarios (trial runs)
  *   --seconds S      override the measured duration of the chosen scenarios (trial runs)
  *   --sides gateway  measure one side only (profiling)
+ * Scenario bq is b with quorum reply queues (gateway only): `--only b,bq`.
+ * bench/cluster-run.ts runs it all on a 3-node test cluster instead.
  */
 
 const argv = process.argv.slice(2);
@@ -113,18 +116,18 @@ function freePort(): Promise<number> {
   });
 }
 
-async function startServer(side: Side, workers: number): Promise<{ server: Started; port: number }> {
+async function startServer(side: Side, workers: number, queueType: string): Promise<{ server: Started; port: number }> {
   const nodeArgs = profile ? ['--cpu-prof', '--cpu-prof-dir', join(ROOT, 'bench', 'results', 'profiles', side)] : [];
   if (side === 'relay') {
     const server = await startTs('bench/relay.ts', ['--port', '0', '--amqp', vhostUrl(VHOST)], { ready: /^relay listening (\d+)/, nodeArgs, logFile: serverLog });
     return { server, port: Number(server.matches[0]![1]) };
   }
   if (workers === 1) {
-    const server = await startTs('bench/gateway-entry.ts', ['--port', '0', '--vhost', VHOST], { ready: /^gateway listening (\d+)/, nodeArgs, logFile: serverLog });
+    const server = await startTs('bench/gateway-entry.ts', ['--port', '0', '--vhost', VHOST, '--reply-queue-type', queueType], { ready: /^gateway listening (\d+)/, nodeArgs, logFile: serverLog });
     return { server, port: Number(server.matches[0]![1]) };
   }
   const port = await freePort();
-  const server = await startTs('bench/gateway-entry.ts', ['--port', String(port), '--vhost', VHOST, '--workers', String(workers)], {
+  const server = await startTs('bench/gateway-entry.ts', ['--port', String(port), '--vhost', VHOST, '--workers', String(workers), '--reply-queue-type', queueType], {
     ready: /^gateway worker ready (\d+)/,
     count: workers,
     nodeArgs,
@@ -142,18 +145,18 @@ class Servers {
   private readonly running = new Map<string, { server: Started; port: number }>();
   constructor(private readonly reuse: boolean) {}
 
-  async get(side: Side, workers: number): Promise<{ server: Started; port: number }> {
-    const key = `${side}/${workers}`;
+  async get(side: Side, workers: number, queueType = 'classic'): Promise<{ server: Started; port: number }> {
+    const key = `${side}/${workers}/${queueType}`;
     const have = this.running.get(key);
     if (have) return have;
-    const started = await startServer(side, workers);
+    const started = await startServer(side, workers, queueType);
     this.running.set(key, started);
     return started;
   }
 
-  async release(side: Side, workers: number): Promise<void> {
+  async release(side: Side, workers: number, queueType = 'classic'): Promise<void> {
     if (this.reuse) return;
-    await this.stop(`${side}/${workers}`);
+    await this.stop(`${side}/${workers}/${queueType}`);
   }
 
   async stopAll(): Promise<void> {
@@ -174,7 +177,8 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 async function measure(loadgen: Loadgen, servers: Servers, s: Scenario, side: Side, round: number): Promise<Measurement> {
   const label = `[${s.id} ${side} round ${round}]`;
   const workers = side === 'gateway' ? s.workers : 1;
-  const { server, port } = await servers.get(side, workers);
+  const queueType = side === 'gateway' ? (s.replyQueueType ?? 'classic') : 'classic';
+  const { server, port } = await servers.get(side, workers, queueType);
   let queues: string[] = [];
   try {
     loadgen.onProgress = (e) =>
@@ -186,6 +190,8 @@ async function measure(loadgen: Loadgen, servers: Servers, s: Scenario, side: Si
     let load: LoadResult = { completed: 0, allCompleted: 0, errors: 0, durationMs: 0, latencies: [], errorSamples: [] };
     let kbPerConnection: number | undefined;
     const startCpu = sampleProcess(server.pid);
+    const broker = brokerPids(BROKER);
+    const brokerStart = brokerCpuSeconds(broker);
     const startedAt = Date.now();
     if (s.load.kind === 'idle') {
       await sleep(quick ? 500 : 2000);
@@ -196,6 +202,7 @@ async function measure(loadgen: Loadgen, servers: Servers, s: Scenario, side: Si
       load = await loadgen.run<LoadResult>(kind === 'closed' ? { op: 'closed', ...(rest as { inflight: number; warmupMs: number; durationMs: number }) } : { op: 'open', ...(rest as { rate: number; warmupMs: number; durationMs: number }) });
     }
     const end = sampleProcess(server.pid);
+    const brokerEnd = brokerCpuSeconds(broker);
     const wallS = (Date.now() - startedAt) / 1000;
     const closed = await loadgen.run<CloseResult>({ op: 'close' });
     queues = closed.queues;
@@ -213,13 +220,14 @@ async function measure(loadgen: Loadgen, servers: Servers, s: Scenario, side: Si
         syscr: end.syscr - startCpu.syscr, syscw: end.syscw - startCpu.syscw,
       },
       ...(kbPerConnection !== undefined ? { kbPerConnection } : {}),
+      ...(broker.length > 0 ? { brokerCpuSeconds: brokerEnd - brokerStart } : {}),
     };
     const rps = m.durationMs > 0 ? (m.completed * 1000) / m.durationMs : 0;
     say(`${label} ${s.load.kind === 'idle' ? `${kbPerConnection?.toFixed(1)} KB/conn` : `${rps.toFixed(0)} rps`}, ${m.errors + m.connect.errors} errors, RSS ${(end.rss / 2 ** 20).toFixed(0)} MB, CPU ${m.server.cpuPercent.toFixed(0)}%`);
     for (const e of m.errorSamples) say(`    ${e}`);
     return m;
   } finally {
-    await servers.release(side, workers);
+    await servers.release(side, workers, queueType);
     await deleteQueues(VHOST, queues).catch((err: unknown) => say(`  (could not delete ${queues.length} reply queues: ${String(err)})`));
   }
 }
@@ -227,11 +235,18 @@ async function measure(loadgen: Loadgen, servers: Servers, s: Scenario, side: Si
 // ------------------------------------------------------------ main
 
 async function main(): Promise<number> {
+  mkdirSync(dirname(out), { recursive: true });
   await ensureVhost(VHOST);
   const clients = option('clients');
   const seconds = option('seconds');
+  // bq makes 500 quorum queues: about 1,500 file handles on the broker. The shared node (open-file
+  // limit 1024 on Debian) stops accepting connections past ~300, so bq runs on the test cluster only.
+  const onCluster = process.env.BENCH_RABBITMQ_HOSTS !== undefined;
+  if (only?.includes('bq') && !onCluster) {
+    throw new Error('scenario bq (quorum reply queues) runs on a 3-node cluster of its own: node --import tsx bench/cluster-run.ts --only b,bq');
+  }
   const list = scenarios(quick)
-    .filter((s) => !only || only.includes(s.id))
+    .filter((s) => (!only || only.includes(s.id)) && (s.id !== 'bq' || onCluster))
     .map((s) => ({
       ...s,
       ...(clients ? { clients: Number(clients) } : {}),
@@ -249,7 +264,7 @@ async function main(): Promise<number> {
       say(`scenario ${s.id}: ${s.title}`);
       for (let round = 1; round <= Math.min(rounds, s.maxRounds ?? rounds); round++) {
         // Alternate which side goes first so that warm-up of the broker favours neither.
-        const order = (round % 2 === 1 ? ['relay', 'gateway'] : ['gateway', 'relay']).filter((x) => sides.includes(x)) as Side[];
+        const order = (round % 2 === 1 ? ['relay', 'gateway'] : ['gateway', 'relay']).filter((x) => sides.includes(x) && (s.sides ?? ['relay', 'gateway']).includes(x as Side)) as Side[];
         for (const side of order) measurements.push(await measure(loadgen, servers, s, side, round));
       }
       writeReport(list.filter((x) => measurements.some((m) => m.scenario === x.id)).map((x) => x.id), measurements, started, loadBefore);

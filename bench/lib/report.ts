@@ -22,6 +22,8 @@ export interface Measurement {
   };
   /** Idle scenario: server RSS growth per connection, KB. */
   kbPerConnection?: number;
+  /** CPU seconds of the broker's beam.smp process(es) during the load. */
+  brokerCpuSeconds?: number;
 }
 
 export interface SideSummary {
@@ -37,6 +39,8 @@ export interface SideSummary {
   cpuMsPerRequest: number;
   /** Server write system calls per completed request. */
   writesPerRequest: number;
+  /** RabbitMQ CPU time per completed request, ms (the whole broker: anyone else's use of it included). */
+  brokerCpuMsPerRequest?: number;
   kbPerConnection?: number;
 }
 
@@ -70,6 +74,9 @@ export function summarizeSide(ms: Measurement[]): SideSummary | undefined {
     cpuPercent: mean(ms.map((m) => m.server.cpuPercent)),
     cpuMsPerRequest: all > 0 ? (ms.reduce((n, m) => n + m.server.cpuSeconds, 0) * 1000) / all : 0,
     writesPerRequest: all > 0 ? ms.reduce((n, m) => n + m.server.syscw, 0) / all : 0,
+    ...(all > 0 && ms.every((m) => m.brokerCpuSeconds !== undefined)
+      ? { brokerCpuMsPerRequest: (ms.reduce((n, m) => n + m.brokerCpuSeconds!, 0) * 1000) / all }
+      : {}),
     ...(kb.length > 0 ? { kbPerConnection: mean(kb) } : {}),
   };
 }
@@ -112,7 +119,7 @@ const f = (n: number | undefined, digits = 1): string => (n === undefined || !Nu
 
 /** The terminal table: one row per scenario and side, then the ratios and targets. */
 export function table(summaries: ScenarioSummary[]): string {
-  const head = ['scn', 'side', 'rps', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms', 'errors', 'conn s', 'RSS MB', 'CPU %', 'CPUms/req', 'wr/req', 'KB/conn'];
+  const head = ['scn', 'side', 'rps', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms', 'errors', 'conn s', 'RSS MB', 'CPU %', 'CPUms/req', 'wr/req', 'KB/conn', 'MQms/req'];
   const rows: string[][] = [head];
   for (const s of summaries) {
     for (const side of ['relay', 'gateway'] as const) {
@@ -121,6 +128,7 @@ export function table(summaries: ScenarioSummary[]): string {
       rows.push([
         s.scenario, side, f(x.rps, 0), f(x.latency.p50, 2), f(x.latency.p90, 2), f(x.latency.p99, 2), f(x.latency.max, 1),
         String(x.errors), f(x.connectMs / 1000, 2), f(x.rssMB, 0), f(x.cpuPercent, 0), f(x.cpuMsPerRequest, 3), f(x.writesPerRequest, 2), f(x.kbPerConnection, 1),
+        f(x.brokerCpuMsPerRequest, 3),
       ]);
     }
     const r = s.ratios;
@@ -132,5 +140,5 @@ export function table(summaries: ScenarioSummary[]): string {
   const lines = rows.map((row) => row.map((cell, i) => cell.padStart(widths[i]!)).join('  '));
   lines.splice(1, 0, widths.map((w) => '-'.repeat(w)).join('  '));
   const checks = summaries.flatMap((s) => s.targets.map((t) => `  ${t.met ? 'MET   ' : 'MISSED'} (${s.scenario}) ${t.name}: ${f(t.value, 2)} (target ${t.limit})`));
-  return [...lines, '', 'gw/relay row: rps ratio, p50 difference (ms), p99 ratio, KB/conn ratio. CPUms/req and wr/req: server CPU time and write syscalls per request during the load', 'targets:', ...checks].join('\n');
+  return [...lines, '', 'gw/relay row: rps ratio, p50 difference (ms), p99 ratio, KB/conn ratio. CPUms/req and wr/req: server CPU time and write syscalls per request during the load; MQms/req: RabbitMQ (beam.smp) CPU time per request', 'targets:', ...checks].join('\n');
 }

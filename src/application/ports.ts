@@ -36,9 +36,14 @@ export interface ConsumerHandlers {
 
 export interface CancelOptions {
   /**
-   * After the consumer is cancelled, delete its queue if it is empty and has
-   * no other consumer. Never deletes a message; a failure to delete is
-   * logged, not thrown.
+   * After the consumer is cancelled, delete its queue, but only if it is
+   * empty, no other consumer uses it and every delivery this consumer got
+   * was already acked or dropped (one still unsettled, or handed back with
+   * a requeue, keeps the queue). It never deletes a message: a queue the
+   * broker will not delete that way (not empty, in use, or a type that
+   * cannot be deleted conditionally, such as quorum queues) is kept. A
+   * failure to delete is logged, not thrown. For queues nobody will read
+   * again: a client that never logged in.
    */
   readonly discardQueue?: boolean;
 }
@@ -47,7 +52,7 @@ export interface Consumer {
   /**
    * Stop receiving. Unsettled deliveries are NOT returned by this: nack them
    * after it resolved (nacked before, they would come straight back to this
-   * consumer). Idempotent.
+   * consumer). Idempotent (options of a repeated call are ignored).
    */
   cancel(options?: CancelOptions): Promise<void>;
 }
@@ -81,7 +86,13 @@ export interface MessageBus {
   close(): Promise<void>;
 }
 
-export type PublishFailure = 'unroutable' | 'nacked' | 'not-connected' | 'closed';
+/**
+ * Why a publish failed: returned as unroutable, nacked by the broker, not
+ * connected, the bus closed, the broker blocking publishers (resource
+ * alarm: fail fast until it unblocks), or no confirm within the bus's
+ * confirm timeout (the message may still reach its queue).
+ */
+export type PublishFailure = 'unroutable' | 'nacked' | 'not-connected' | 'closed' | 'blocked' | 'timeout';
 
 export class PublishError extends Error {
   constructor(

@@ -3,7 +3,11 @@ import type { AddressInfo } from 'node:net';
 import fastify, { type FastifyServerOptions } from 'fastify';
 import { Gateway } from '../application/gateway.js';
 import { TOKENS, type ControlChannel, type Logger, type MessageBus, type Metrics, type SessionStore } from '../application/ports.js';
+import type { Registry } from 'prom-client';
+import type { AmqpMessageBus } from '../adapters/amqp/amqp-message-bus.js';
+import { brokerReadiness } from '../adapters/amqp/amqp-status-report.js';
 import { registerHttpRoutes, type Readiness } from '../adapters/http/routes.js';
+import { registerBrokerStatusMetrics } from '../adapters/metrics/broker-status-metrics.js';
 import { PromMetrics } from '../adapters/metrics/prom-metrics.js';
 import { registerClientAssets } from '../client/serve.js';
 import { httpsOptions, type GatewayConfig } from './config/index.js';
@@ -61,10 +65,13 @@ export async function startWorker(config: GatewayConfig, opts: StartWorkerOption
   for (const transport of c.resolve<TransportMount[]>(MAIN_TOKENS.Transports)) await transport.mount(app, gateway);
 
   let closing = false;
+  const brokerStatus = c.isRegistered(MAIN_TOKENS.BrokerStatus) ? c.resolve<() => ReturnType<AmqpMessageBus['status']>>(MAIN_TOKENS.BrokerStatus) : undefined;
+  const registry = (metrics as { registry?: Registry }).registry;
+  if (brokerStatus && registry) registerBrokerStatusMetrics(registry, brokerStatus);
   const readiness = (): Readiness => {
     const broker = bus.isConnected();
     const redis = store.isConnected();
-    return { ready: broker && redis && !closing, broker, redis };
+    return { ready: broker && redis && !closing, broker, redis, ...(brokerStatus ? { brokerStatus: brokerReadiness(brokerStatus()) } : {}) };
   };
   registerHttpRoutes(app, { readiness });
   // /metrics is never on the client port (frontend.metrics.*; a cluster worker hands its registry to the supervisor).

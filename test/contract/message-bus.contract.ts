@@ -15,6 +15,16 @@ export interface MessageBusFixture {
   queueName(label: string): string;
   /** Delete a queue from outside, as an operator or agent would. */
   deleteQueue(name: string): Promise<void>;
+  /**
+   * Whether cancel({ discardQueue: true }) can delete an empty, unused queue
+   * (false: the adapter keeps every queue, e.g. RabbitMQ quorum queues).
+   */
+  readonly discardsQueues: boolean;
+  /**
+   * Where a delivery nacked with requeue goes: back to the head (RabbitMQ
+   * classic queues, the in-memory bus) or to the tail (quorum queues).
+   */
+  readonly requeueTo: 'head' | 'tail';
   /** Release everything: queues created, connections. */
   dispose(): Promise<void>;
 }
@@ -138,7 +148,7 @@ export function messageBusContract(name: string, factory: () => Promise<MessageB
       expect(second.bodies()).toEqual(['marker']);
     });
 
-    it('puts a nacked-with-requeue delivery back at the head of its queue', async () => {
+    it('puts a nacked-with-requeue delivery back in its queue, at the head or (quorum) the tail', async () => {
       const queue = fx.queueName('requeue');
       const first = new Collector();
       const consumer = await fx.bus.consume(queue, first);
@@ -150,7 +160,7 @@ export function messageBusContract(name: string, factory: () => Promise<MessageB
       const second = new Collector();
       await fx.bus.consume(queue, second);
       await second.waitForCount(2);
-      expect(second.bodies()).toEqual(['a', 'b']);
+      expect(second.bodies()).toEqual(fx.requeueTo === 'head' ? ['a', 'b'] : ['b', 'a']);
     });
 
     it('drops a delivery nacked without requeue', async () => {
@@ -220,6 +230,84 @@ export function messageBusContract(name: string, factory: () => Promise<MessageB
       await stays.waitForCancel();
       expect(stays.cancelled).toBe(1);
       expect(leaves.cancelled).toBe(0);
+    });
+
+    /** Whether `queue` still exists, seen as a publisher would: a publish to a missing queue is unroutable. */
+    async function exists(queue: string): Promise<boolean> {
+      const error = await fx.bus.publish(queue, Buffer.from('probe'), { replyTo: 'r' }).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      if (error === undefined) return true;
+      expect((error as PublishError).reason).toBe('unroutable');
+      return false;
+    }
+
+    it('keeps the queue of a consumer cancelled without discardQueue', async () => {
+      const queue = fx.queueName('kept-plain');
+      const consumer = await fx.bus.consume(queue, new Collector());
+      await consumer.cancel();
+      expect(await exists(queue)).toBe(true);
+    });
+
+    it('discards an empty, unused queue when cancelled with discardQueue, or keeps it where it cannot', async () => {
+      const queue = fx.queueName('discard');
+      const collector = new Collector();
+      const consumer = await fx.bus.consume(queue, collector);
+      await fx.bus.publish(queue, Buffer.from('acked'), { replyTo: 'r' });
+      const [delivery] = await collector.waitForCount(1);
+      delivery!.ack();
+      await consumer.cancel({ discardQueue: true });
+      await consumer.cancel({ discardQueue: true }); // idempotent
+      expect(await exists(queue)).toBe(!fx.discardsQueues);
+      // Whatever it did, the bus is still up and serves other queues.
+      expect(fx.bus.isConnected()).toBe(true);
+      const other = fx.queueName('after-discard');
+      const next = new Collector();
+      await fx.bus.consume(other, next);
+      await fx.bus.publish(other, Buffer.from('still works'), { replyTo: 'r' });
+      await next.waitForCount(1);
+      expect(collector.cancelled).toBe(0);
+    });
+
+    it('never discards a queue whose delivery is still unsettled: requeued after the cancel, it is there for the next consumer', async () => {
+      const queue = fx.queueName('discard-held');
+      const first = new Collector();
+      const consumer = await fx.bus.consume(queue, first);
+      await fx.bus.publish(queue, Buffer.from('held'), { replyTo: 'r' });
+      const [held] = await first.waitForCount(1);
+      await consumer.cancel({ discardQueue: true });
+      held!.nack(true);
+      const second = new Collector();
+      await fx.bus.consume(queue, second);
+      await second.waitForCount(1);
+      expect(second.bodies()).toEqual(['held']);
+    });
+
+    it('never discards a queue that another consumer still uses', async () => {
+      const queue = fx.queueName('discard-shared');
+      const stays = new Collector();
+      await fx.bus.consume(queue, stays);
+      const leaving = await fx.bus.consume(queue, new Collector());
+      await leaving.cancel({ discardQueue: true });
+      await fx.bus.publish(queue, Buffer.from('for the one left'), { replyTo: 'r' });
+      await stays.waitForCount(1);
+      expect(stays.bodies()).toEqual(['for the one left']);
+      expect(stays.cancelled).toBe(0);
+    });
+
+    it('never discards a queue a delivery of the consumer went back to, even once it was taken again and acked', async () => {
+      const queue = fx.queueName('discard-requeued');
+      const collector = new Collector();
+      const consumer = await fx.bus.consume(queue, collector);
+      await fx.bus.publish(queue, Buffer.from('twice'), { replyTo: 'r' });
+      const [first] = await collector.waitForCount(1);
+      first!.nack(true);
+      const [, again] = await collector.waitForCount(2);
+      expect(again!.body.toString()).toBe('twice');
+      again!.ack();
+      await consumer.cancel({ discardQueue: true });
+      expect(await exists(queue)).toBe(true);
     });
 
     it('rejects publishes with "closed" after close()', async () => {

@@ -9,6 +9,8 @@ messageBusContract('InMemoryMessageBus', async () => {
   return {
     bus,
     prefetch: CONTRACT_PREFETCH,
+    discardsQueues: true,
+    requeueTo: 'head',
     queueName: (label) => `${label}-${++counter}`,
     deleteQueue: async (name) => {
       bus.deleteQueue(name);

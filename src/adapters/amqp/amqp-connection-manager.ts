@@ -1,7 +1,7 @@
 import amqp, { type ChannelModel } from 'amqplib';
 import type { Logger } from '../../application/ports.js';
 import { backoffDelay, CancellableSleep } from './backoff.js';
-import { redact, type AmqpMessageBusOptions } from './amqp-options.js';
+import { redact, urlNode, type AmqpMessageBusOptions, type AmqpTlsOptions } from './amqp-options.js';
 
 /** What runs on each fresh connection and is told when it is gone. */
 export interface ConnectionListener {
@@ -12,11 +12,33 @@ export interface ConnectionListener {
   onConnect(connection: ChannelModel, epoch: number): Promise<void>;
   /** The connection of `epoch` is gone; called synchronously from its close event. */
   onDisconnect(epoch: number, cause: Error | undefined): void;
+  /** The broker blocked (resource alarm) or unblocked publishing on the live connection. */
+  onBlocked?(blocked: boolean): void;
 }
 
 interface Live {
   readonly connection: ChannelModel;
   readonly epoch: number;
+  readonly url: string;
+}
+
+/** Where the bus is connected, for readiness and metrics. */
+export interface AmqpStatus {
+  readonly connected: boolean;
+  /** `host:port` of the broker node (as named in the URL); undefined while disconnected. */
+  readonly node?: string;
+  /** The broker's cluster name (server property `cluster_name`). */
+  readonly cluster?: string;
+  /** The URL, password redacted. */
+  readonly url?: string;
+  /** ms since the epoch at which the current connection was made. */
+  readonly connectedSince?: number;
+  /** ms since the epoch of the last connection made after one was lost (a failover, to any node). */
+  readonly lastFailoverAt?: number;
+  /** Connections made after one was lost, since start. */
+  readonly failovers: number;
+  /** The broker is blocking publishes (resource alarm). */
+  readonly blocked: boolean;
 }
 
 /**
@@ -34,6 +56,12 @@ export class AmqpConnectionManager {
   private loop: Promise<void> | undefined;
   private readonly sleeper = new CancellableSleep();
   private readonly firstConnect: Promise<void>;
+  private connectedSince: number | undefined;
+  private cluster: string | undefined;
+  private lastFailoverAt: number | undefined;
+  private failovers = 0;
+  private everLost = false;
+  private blocked = false;
   private resolveFirst!: () => void;
   private rejectFirst!: (err: Error) => void;
 
@@ -61,6 +89,18 @@ export class AmqpConnectionManager {
 
   isConnected(): boolean {
     return this.ready;
+  }
+
+  status(): AmqpStatus {
+    const live = this.ready ? this.live : undefined;
+    return {
+      connected: live !== undefined,
+      ...(live ? { node: urlNode(live.url), url: redact(live.url), connectedSince: this.connectedSince } : {}),
+      ...(live && this.cluster !== undefined ? { cluster: this.cluster } : {}),
+      ...(this.lastFailoverAt !== undefined ? { lastFailoverAt: this.lastFailoverAt } : {}),
+      failovers: this.failovers,
+      blocked: live !== undefined && this.blocked,
+    };
   }
 
   currentEpoch(): number | undefined {
@@ -121,6 +161,7 @@ export class AmqpConnectionManager {
       connection = await amqp.connect(url, {
         noDelay: true,
         clientProperties: { connection_name: this.options.connectionName ?? 'activestack-gateway' },
+        ...tlsSocketOptions(this.options.tls),
       });
     } catch (err) {
       this.logger.warn({ err, url: redact(url) }, 'amqp connect failed');
@@ -131,12 +172,23 @@ export class AmqpConnectionManager {
       return 'failed';
     }
     const epoch = ++this.epoch;
-    this.live = { connection, epoch };
+    this.live = { connection, epoch, url };
+    this.blocked = false;
     let closed!: () => void;
     const ended = new Promise<void>((resolve) => (closed = resolve));
     connection.on('error', (err: Error) => this.logger.warn({ err, epoch }, 'amqp connection error'));
-    connection.on('blocked', (reason: string) => this.logger.warn({ reason }, 'amqp connection blocked by broker'));
-    connection.on('unblocked', () => this.logger.info('amqp connection unblocked'));
+    connection.on('blocked', (reason: string) => {
+      if (this.live?.epoch !== epoch) return;
+      this.logger.warn({ reason, node: urlNode(url) }, 'amqp connection blocked by the broker: publishes fail at once until it unblocks');
+      this.blocked = true;
+      this.listener.onBlocked?.(true);
+    });
+    connection.on('unblocked', () => {
+      if (this.live?.epoch !== epoch) return;
+      this.logger.info({ node: urlNode(url) }, 'amqp connection unblocked');
+      this.blocked = false;
+      this.listener.onBlocked?.(false);
+    });
     connection.on('close', (err?: Error) => {
       this.markLost(epoch, err);
       closed();
@@ -154,16 +206,47 @@ export class AmqpConnectionManager {
       return this.stopped ? 'failed' : ended;
     }
     this.ready = true;
-    this.logger.info({ epoch, url: redact(url) }, 'amqp connected');
+    this.connectedSince = Date.now();
+    const serverProperties = (connection as unknown as { connection?: { serverProperties?: Record<string, unknown> } }).connection
+      ?.serverProperties;
+    const cluster = serverProperties?.cluster_name;
+    this.cluster = typeof cluster === 'string' ? cluster : undefined;
+    if (this.everLost) {
+      this.failovers++;
+      this.lastFailoverAt = this.connectedSince;
+    }
+    this.logger.info({ epoch, url: redact(url), node: urlNode(url), cluster: this.cluster, failover: this.everLost }, 'amqp connected');
     this.resolveFirst();
     return ended;
   }
 
   private markLost(epoch: number, cause: Error | undefined): void {
     if (this.live?.epoch !== epoch) return;
+    const wasReady = this.ready;
     this.live = undefined;
     this.ready = false;
+    if (wasReady && !this.stopped) this.everLost = true;
+    if (this.blocked) {
+      this.blocked = false;
+      this.listener.onBlocked?.(false);
+    }
     if (cause && !this.stopped) this.logger.warn({ err: cause, epoch }, 'amqp connection lost');
     this.listener.onDisconnect(epoch, cause);
   }
+}
+
+/** amqplib hands these to tls.connect for amqps:// URLs (plain amqp:// ignores them). */
+export function tlsSocketOptions(tls: AmqpTlsOptions | undefined): {
+  ca?: Buffer[];
+  cert?: Buffer;
+  key?: Buffer;
+  rejectUnauthorized?: boolean;
+} {
+  if (!tls) return {};
+  return {
+    ...(tls.ca ? { ca: [...tls.ca] } : {}),
+    ...(tls.cert ? { cert: tls.cert } : {}),
+    ...(tls.key ? { key: tls.key } : {}),
+    ...(tls.rejectUnauthorized !== undefined ? { rejectUnauthorized: tls.rejectUnauthorized } : {}),
+  };
 }

@@ -1,6 +1,7 @@
 import type { Channel, ChannelModel, ConsumeMessage } from 'amqplib';
-import type { Consumer, ConsumerHandlers, Delivery, Logger } from '../../application/ports.js';
+import type { CancelOptions, Consumer, ConsumerHandlers, Delivery, Logger } from '../../application/ports.js';
 import { AmqpDeclarer } from './amqp-declarer.js';
+import type { ReplyQueueType } from './amqp-options.js';
 
 interface Registration {
   readonly queue: string;
@@ -11,6 +12,15 @@ interface Registration {
   channel?: Channel;
   /** Deliveries that arrived between our basic.cancel and its cancel-ok. */
   late?: ConsumeMessage[];
+  /** Deliveries of the current incarnation not yet acked, nacked or dropped. */
+  unsettled: number;
+  /**
+   * A delivery went back to the queue (nack with requeue, or its channel
+   * died holding it). A requeue travels on the consuming channel and a
+   * delete on another, so after one the queue is never discarded: the
+   * delete could overtake it.
+   */
+  requeued: boolean;
 }
 
 /**
@@ -28,12 +38,17 @@ export class AmqpConsumerRegistry {
   private readonly poolSize: number;
 
   constructor(
-    private readonly options: { readonly durable: boolean; readonly prefetch: number; readonly channels?: number },
+    private readonly options: {
+      readonly durable: boolean;
+      readonly prefetch: number;
+      readonly channels?: number;
+      readonly replyQueueType?: ReplyQueueType;
+    },
     private readonly onChannelLost: (err: Error, epoch: number) => void,
     private readonly logger: Logger,
   ) {
     this.poolSize = Math.max(1, options.channels ?? 4);
-    this.declarer = new AmqpDeclarer(options.durable, this.poolSize, logger);
+    this.declarer = new AmqpDeclarer(options.replyQueueType ?? 'classic', options.durable, this.poolSize, logger);
   }
 
   /** Open the consuming channels on a new connection and consume every live registration again. */
@@ -75,11 +90,11 @@ export class AmqpConsumerRegistry {
   async consume(queue: string, handlers: ConsumerHandlers): Promise<Consumer> {
     const channel = this.pick();
     if (!channel) throw new Error(`cannot consume "${queue}": message bus is not connected`);
-    const registration: Registration = { queue, handlers, live: true };
+    const registration: Registration = { queue, handlers, live: true, unsettled: 0, requeued: false };
     await this.start(registration, channel);
     // Added only once consuming: if the connection dropped meanwhile, start() threw.
     this.registrations.add(registration);
-    return { cancel: () => this.cancel(registration) };
+    return { cancel: (options?: CancelOptions) => this.cancel(registration, options) };
   }
 
   private async openChannel(connection: ChannelModel, epoch: number): Promise<Channel> {
@@ -100,6 +115,9 @@ export class AmqpConsumerRegistry {
   }
 
   private async start(registration: Registration, channel: Channel): Promise<void> {
+    // Deliveries held on a channel that died went back to the queue.
+    if (registration.unsettled > 0) registration.requeued = true;
+    registration.unsettled = 0;
     await this.declarer.declare(registration.queue);
     const reply = await channel.consume(
       registration.queue,
@@ -133,7 +151,7 @@ export class AmqpConsumerRegistry {
     }
   }
 
-  private async cancel(registration: Registration): Promise<void> {
+  private async cancel(registration: Registration, options: CancelOptions | undefined): Promise<void> {
     if (!registration.live) return;
     registration.live = false;
     this.registrations.delete(registration);
@@ -145,11 +163,18 @@ export class AmqpConsumerRegistry {
     } catch (err) {
       // The channel died under us: the consumer died with it.
       this.logger.debug({ err, queue: registration.queue }, 'amqp cancel on a closed channel');
+      return;
     }
     // Only now: a requeue before cancel-ok would go straight back to this consumer.
     const late = registration.late;
     registration.late = undefined;
     for (const message of late) this.settle(channel, message, (ch) => ch.nack(message, false, true));
+    if (!options?.discardQueue) return;
+    if (late.length > 0 || registration.unsettled > 0 || registration.requeued || !this.live.has(channel)) {
+      this.logger.debug({ queue: registration.queue }, 'reply queue kept: deliveries of it are unsettled or went back to it');
+      return;
+    }
+    await this.declarer.discard(registration.queue);
   }
 
   private onMessage(registration: Registration, channel: Channel, message: ConsumeMessage | null): void {
@@ -167,13 +192,19 @@ export class AmqpConsumerRegistry {
       return;
     }
     let settled = false;
-    const once = (action: (ch: Channel) => void) => () => {
+    registration.unsettled++;
+    const once = (action: (ch: Channel) => void, requeues = false) => () => {
       if (settled) return;
       settled = true;
+      // A handle of an earlier incarnation (its channel died) counts for nothing now.
+      if (registration.channel === channel) {
+        registration.unsettled--;
+        if (requeues) registration.requeued = true;
+      }
       this.settle(channel, message, action);
     };
     const ack = once((ch) => ch.ack(message));
-    const requeue = once((ch) => ch.nack(message, false, true));
+    const requeue = once((ch) => ch.nack(message, false, true), true);
     const drop = once((ch) => ch.nack(message, false, false));
     const replyTo = message.properties.replyTo as unknown;
     const delivery: Delivery = {

@@ -7,15 +7,17 @@ import {
   type MessageBus,
   type PublishOptions,
 } from '../../application/ports.js';
-import { AmqpConnectionManager } from './amqp-connection-manager.js';
+import { AmqpConnectionManager, type AmqpStatus } from './amqp-connection-manager.js';
 import { AmqpConsumerRegistry } from './amqp-consumer-registry.js';
 import { validateAmqpOptions, type AmqpMessageBusOptions } from './amqp-options.js';
 import { AmqpPublisher } from './amqp-publisher.js';
 
 /**
  * The MessageBus on RabbitMQ (amqplib): one connection per process, one
- * confirm channel to publish, one channel to consume. Reconnects by itself;
- * while disconnected, publish rejects at once with 'not-connected'.
+ * confirm channel to publish, a small pool of channels to consume and to
+ * declare. Reconnects by itself, failing over across its URLs; while
+ * disconnected, publish rejects at once with 'not-connected', while the
+ * broker blocks publishing with 'blocked'.
  */
 export class AmqpMessageBus implements MessageBus {
   private readonly manager: AmqpConnectionManager;
@@ -30,7 +32,7 @@ export class AmqpMessageBus implements MessageBus {
     // connection loss is not mistaken for a lone channel failure.
     const dropConnection = (err: Error, epoch: number): void =>
       queueMicrotask(() => this.manager.drop(err, epoch));
-    this.publisher = new AmqpPublisher(options.durable, dropConnection, log);
+    this.publisher = new AmqpPublisher(options, dropConnection, log);
     this.consumers = new AmqpConsumerRegistry(options, dropConnection, log);
     this.manager = new AmqpConnectionManager(
       options,
@@ -43,6 +45,7 @@ export class AmqpMessageBus implements MessageBus {
           this.publisher.detach();
           this.consumers.detach();
         },
+        onBlocked: (blocked: boolean) => this.publisher.setBlocked(blocked),
       },
       log,
     );
@@ -68,6 +71,15 @@ export class AmqpMessageBus implements MessageBus {
 
   isConnected(): boolean {
     return !this.closed && this.manager.isConnected();
+  }
+
+  /**
+   * Which broker node the bus is on and since when, when it last failed
+   * over, whether the broker blocks publishing: for /ready and /metrics.
+   */
+  status(): AmqpStatus & { readonly inFlight: number; readonly waiting: number } {
+    const status = this.manager.status();
+    return { ...status, connected: status.connected && !this.closed, ...this.publisher.load() };
   }
 
   /** Consumers currently registered (re-established on every reconnect). */

@@ -1,9 +1,12 @@
 import type { FastifyInstance } from 'fastify';
+import type { BrokerReadiness } from '../amqp/amqp-status-report.js';
 
 export interface Readiness {
   ready: boolean;
   broker: boolean;
   redis: boolean;
+  /** Which RabbitMQ node the gateway is on and when it last failed over (RabbitMQ bus only). */
+  brokerStatus?: BrokerReadiness;
 }
 
 export interface HttpRouteDeps {

@@ -1,5 +1,6 @@
 import {
   PublishError,
+  type CancelOptions,
   type Consumer,
   type ConsumerHandlers,
   type Delivery,
@@ -33,6 +34,8 @@ interface ConsumerState {
   /** Unsettled deliveries counted against this consumer's prefetch. */
   inFlight: number;
   live: boolean;
+  /** One of its deliveries went back to the queue (cancel's discardQueue then keeps it, as on RabbitMQ). */
+  requeued: boolean;
 }
 
 interface DeliveryState {
@@ -74,12 +77,14 @@ export class InMemoryMessageBus implements MessageBus {
   async consume(queue: string, handlers: ConsumerHandlers): Promise<Consumer> {
     if (this.closed) throw new Error('message bus is closed');
     const state = this.declare(queue);
-    const consumer: ConsumerState = { queue: state, handlers, inFlight: 0, live: true };
+    const consumer: ConsumerState = { queue: state, handlers, inFlight: 0, live: true, requeued: false };
     state.consumers.push(consumer);
     this.schedule(state);
     return {
-      cancel: async () => {
+      cancel: async (options?: CancelOptions) => {
+        if (!consumer.live) return;
         this.removeConsumer(consumer);
+        if (options?.discardQueue && !consumer.requeued) this.discardIfUnused(state);
       },
     };
   }
@@ -190,6 +195,13 @@ export class InMemoryMessageBus implements MessageBus {
     if (index >= 0) list.splice(index, 1);
   }
 
+  /** As RabbitMQ's queue.delete if-empty if-unused, and nothing of it unsettled either. */
+  private discardIfUnused(state: QueueState): void {
+    if (state.deleted || state.ready.length > 0 || state.consumers.length > 0 || state.unacked.size > 0) return;
+    this.queues.delete(state.name);
+    state.deleted = true;
+  }
+
   /** Deliveries go out on a later microtask, never inside the caller's stack. */
   private schedule(state: QueueState): void {
     this.dirty.add(state);
@@ -235,6 +247,7 @@ export class InMemoryMessageBus implements MessageBus {
       const { consumer } = delivery;
       const queue = consumer.queue;
       consumer.inFlight--;
+      if (requeue) consumer.requeued = true;
       if (queue.deleted) return;
       queue.unacked.delete(delivery);
       if (requeue) queue.ready.unshift(delivery.message);

@@ -70,6 +70,14 @@ export interface GatewayConfig {
       heartbeat: number;
       prefetch: number;
       hosts: string[];
+      replyQueueType: 'classic' | 'quorum';
+      maxInFlight: number;
+      confirmTimeout: number;
+      tls: boolean;
+      ca: string;
+      cert: string;
+      key: string;
+      rejectUnauthorized: boolean;
     };
     events: { unauthenticated: string[]; authenticated: string[] };
     presenceTtl: number;

@@ -38,6 +38,12 @@ export function registerServices(c: DependencyContainer, config: GatewayConfig, 
     channel: config.gateway.redis.gatewaycontrolqueue,
     logger: logger(r),
   }));
+  c.register(MAIN_TOKENS.BrokerStatus, {
+    useFactory: instanceCachingFactory((r) => {
+      const bus = r.resolve<AmqpMessageBus>(TOKENS.MessageBus);
+      return () => bus.status();
+    }),
+  });
   c.register(MAIN_TOKENS.Services, {
     useFactory: instanceCachingFactory((r): WorkerServices => ({
       start: () => r.resolve<AmqpMessageBus>(TOKENS.MessageBus).start(),

@@ -6,6 +6,8 @@ export const MAIN_TOKENS = {
   Config: Symbol.for('asgw.Config'),
   Services: Symbol.for('asgw.Services'),
   Transports: Symbol.for('asgw.Transports'),
+  /** `() => AmqpStatus` where the bus is RabbitMQ; not registered in embedded mode. */
+  BrokerStatus: Symbol.for('asgw.BrokerStatus'),
 } as const;
 
 /** What a worker must start before it serves and close after its clients are gone. */

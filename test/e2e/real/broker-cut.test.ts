@@ -167,6 +167,10 @@ describe.sequential('broker connection closed under traffic', () => {
       expect(c.s.socket.connected).toBe(true);
       expect(c.s.all('disconnect')).toEqual([]);
     }
-    expect(worker.readiness()).toEqual({ ready: true, broker: true, redis: true });
+    expect(worker.readiness()).toMatchObject({ ready: true, broker: true, redis: true });
+    // /ready says the connection was made again, and when.
+    const status = worker.readiness().brokerStatus!;
+    expect(status.failovers).toBeGreaterThanOrEqual(1);
+    expect(Date.parse(status.lastFailoverAt!)).toBeGreaterThan(Date.now() - 120_000);
   }, 60_000);
 });

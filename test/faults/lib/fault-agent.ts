@@ -62,12 +62,28 @@ export class FaultAgent {
   private plan = { messages: 0, perSecond: 1 };
   readonly counts: AgentCounts = { sent: 0, moved: 0, retried: 0, connects: 0, reconnectRequests: 0 };
 
-  private constructor(private readonly url: string, private readonly name: string) {}
+  private readonly urls: readonly string[];
+  private urlIndex = 0;
 
-  static async start(url: string, name = `asgw-fault-agent ${process.pid}`): Promise<FaultAgent> {
+  /** `url`: one broker, or several (a cluster) tried in turn when one fails. */
+  private constructor(url: string | readonly string[], private readonly name: string) {
+    this.urls = typeof url === 'string' ? [url] : url;
+  }
+
+  static async start(url: string | readonly string[], name = `asgw-fault-agent ${process.pid}`): Promise<FaultAgent> {
     const agent = new FaultAgent(url, name);
     await agent.open();
     return agent;
+  }
+
+  /** The broker URL of the current (or last) connection. */
+  get url(): string {
+    return this.urls[this.urlIndex % this.urls.length]!;
+  }
+
+  /** Stops pushing: what was sent so far is what the clients must get. */
+  stopPushing(): void {
+    this.plan = { ...this.plan, messages: 0 };
   }
 
   /** Starts pushing `messages` messages to every client known now or later, `perSecond` each. */
@@ -147,7 +163,13 @@ export class FaultAgent {
   }
 
   private async open(): Promise<void> {
-    const conn = await amqp.connect(this.url, { noDelay: true, timeout: 5000, clientProperties: { connection_name: this.name } });
+    let conn: ChannelModel;
+    try {
+      conn = await amqp.connect(this.url, { noDelay: true, timeout: 5000, clientProperties: { connection_name: this.name } });
+    } catch (err) {
+      this.urlIndex++;
+      throw err;
+    }
     conn.on('error', () => undefined);
     conn.on('close', () => this.lost(conn));
     try {

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import amqp, { type ChannelModel } from 'amqplib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AmqpMessageBus } from '../../../src/adapters/amqp/amqp-message-bus.js';
+import { QueueDeclareRefused } from '../../../src/adapters/amqp/amqp-declarer.js';
 import { amqpUrl, type AmqpMessageBusOptions } from '../../../src/adapters/amqp/amqp-options.js';
 import { PublishError } from '../../../src/application/ports.js';
 import { Collector, CONTRACT_PREFETCH, messageBusContract } from '../../contract/message-bus.contract.js';
@@ -43,25 +44,30 @@ function options(overrides: Partial<AmqpMessageBusOptions> = {}): AmqpMessageBus
 
 let counter = 0;
 
-messageBusContract('AmqpMessageBus (RabbitMQ)', async () => {
-  const bus = new AmqpMessageBus(options(), recordingLogger());
-  await bus.start();
-  const queues: string[] = [];
-  return {
-    bus,
-    prefetch: CONTRACT_PREFETCH,
-    queueName: (label) => {
-      const name = `test.${run}.${label}.${++counter}`;
-      queues.push(name);
-      return name;
-    },
-    deleteQueue,
-    dispose: async () => {
-      await bus.close();
-      for (const queue of queues) await deleteQueue(queue);
-    },
-  };
-});
+for (const replyQueueType of ['classic', 'quorum'] as const) {
+  messageBusContract(`AmqpMessageBus (RabbitMQ, ${replyQueueType} reply queues)`, async () => {
+    const bus = new AmqpMessageBus(options({ replyQueueType }), recordingLogger());
+    await bus.start();
+    const queues: string[] = [];
+    return {
+      bus,
+      prefetch: CONTRACT_PREFETCH,
+      // RabbitMQ cannot delete a quorum queue only if empty and unused.
+      discardsQueues: replyQueueType === 'classic',
+      requeueTo: replyQueueType === 'classic' ? 'head' : 'tail',
+      queueName: (label) => {
+        const name = `test.${run}.${replyQueueType}.${label}.${++counter}`;
+        queues.push(name);
+        return name;
+      },
+      deleteQueue,
+      dispose: async () => {
+        await bus.close();
+        for (const queue of queues) await deleteQueue(queue);
+      },
+    };
+  });
+}
 
 describe('AmqpMessageBus specifics', () => {
   it('rejects options that cannot work, naming the field', () => {
@@ -146,7 +152,9 @@ describe('AmqpMessageBus specifics', () => {
     await bus.start();
     try {
       const error = await bus.consume(queue, new Collector()).catch((e: unknown) => e);
-      expect(String(error)).toMatch(/declaring queue/);
+      expect(error).toBeInstanceOf(QueueDeclareRefused);
+      expect(String(error)).toMatch(/reply queue ".*" exists with other arguments than this gateway declares, classic \(not durable/);
+      expect(String(error)).toMatch(/inequivalent arg 'durable'/);
       expect((error as Error).cause).toBeDefined();
       const ok = `test.${run}.after-mismatch.${++counter}`;
       const collector = new Collector();
@@ -158,6 +166,104 @@ describe('AmqpMessageBus specifics', () => {
     } finally {
       await bus.close();
       await deleteQueue(queue);
+    }
+  });
+
+  it('declares quorum reply queues durable with x-queue-type=quorum, as a backend can declare them too', async () => {
+    const queue = `test.${run}.quorum-args.${++counter}`;
+    const bus = new AmqpMessageBus(options({ replyQueueType: 'quorum' }), recordingLogger());
+    await bus.start();
+    try {
+      await bus.consume(queue, new Collector());
+      const channel = await admin.createChannel();
+      // The same arguments are accepted (a refused declare would close this channel and throw).
+      const ok = await channel.assertQueue(queue, { durable: true, arguments: { 'x-queue-type': 'quorum' } });
+      expect(ok.consumerCount).toBe(1);
+      await channel.close();
+      // A classic declare of it is refused by the broker: the type is really quorum.
+      const classic = await admin.createChannel();
+      classic.on('error', () => undefined);
+      await expect(classic.assertQueue(queue, { durable: true })).rejects.toThrow(/inequivalent arg 'x-queue-type'/);
+    } finally {
+      await bus.close();
+      await deleteQueue(queue);
+    }
+  });
+
+  it('refuses only the conflicting queue: a quorum declare of a classic queue fails alone, concurrent declares of others succeed', async () => {
+    const clash = `test.${run}.clash.${++counter}`;
+    const setup = await admin.createChannel();
+    await setup.assertQueue(clash, { durable: false });
+    await setup.close();
+    const logger = recordingLogger();
+    const bus = new AmqpMessageBus(options({ replyQueueType: 'quorum', channels: 1 }), logger);
+    await bus.start();
+    const others = Array.from({ length: 12 }, (_, i) => `test.${run}.beside-clash.${++counter}.${i}`);
+    try {
+      // One declare line: the refused declare sits among the others on the same channel line.
+      const results = await Promise.allSettled([
+        ...others.slice(0, 6).map((q) => bus.consume(q, new Collector())),
+        bus.consume(clash, new Collector()),
+        ...others.slice(6).map((q) => bus.consume(q, new Collector())),
+      ]);
+      const refused = results[6]!;
+      expect(refused.status).toBe('rejected');
+      expect(String((refused as PromiseRejectedResult).reason)).toMatch(/exists with other arguments than this gateway declares, quorum/);
+      expect(results.filter((r) => r.status === 'rejected')).toHaveLength(1);
+      expect(bus.isConnected()).toBe(true);
+      expect(bus.consumerCount()).toBe(others.length);
+      // Logged once, clearly, at error level; the connection was never recycled.
+      expect(logger.records.filter((r) => r.level === 'error' && /exists with other arguments/.test(String(r.msg)))).toHaveLength(1);
+      expect(logger.records.some((r) => r.msg === 'amqp channel lost; recycling the connection')).toBe(false);
+      const collector = new Collector();
+      await bus.consume(`test.${run}.after-clash.${++counter}`, collector).then(() => others.push(`test.${run}.after-clash.${counter}`));
+    } finally {
+      await bus.close();
+      for (const q of [clash, ...others]) await deleteQueue(q);
+    }
+  });
+
+  it('with quorum reply queues, cancel({ discardQueue }) keeps the queue and the connection (RabbitMQ would close it for a conditional delete)', async () => {
+    const queue = `test.${run}.quorum-discard.${++counter}`;
+    const logger = recordingLogger();
+    const bus = new AmqpMessageBus(options({ replyQueueType: 'quorum' }), logger);
+    await bus.start();
+    try {
+      const consumer = await bus.consume(queue, new Collector());
+      await consumer.cancel({ discardQueue: true });
+      const channel = await admin.createChannel();
+      const ok = await channel.checkQueue(queue);
+      expect(ok.consumerCount).toBe(0);
+      await channel.close();
+      expect(logger.records.filter((r) => r.msg === 'amqp connected')).toHaveLength(1);
+      expect(bus.isConnected()).toBe(true);
+    } finally {
+      await bus.close();
+      await deleteQueue(queue);
+    }
+  });
+
+  it('20 anonymous connect/disconnect cycles with discardQueue leave no reply queue behind', async () => {
+    const bus = new AmqpMessageBus(options(), recordingLogger());
+    await bus.start();
+    const names = Array.from({ length: 20 }, (_, i) => `test.${run}.cycle.${++counter}.${i}`);
+    try {
+      for (const name of names) {
+        const consumer = await bus.consume(name, new Collector());
+        await consumer.cancel({ discardQueue: true });
+      }
+      const left: string[] = [];
+      for (const name of names) {
+        const channel = await admin.createChannel();
+        channel.on('error', () => undefined);
+        const found = await channel.checkQueue(name).then(() => true, () => false);
+        if (found) left.push(name);
+        await channel.close().catch(() => undefined);
+      }
+      expect(left).toEqual([]);
+    } finally {
+      await bus.close();
+      for (const name of names) await deleteQueue(name);
     }
   });
 });

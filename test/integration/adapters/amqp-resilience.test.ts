@@ -42,6 +42,10 @@ describe('AmqpMessageBus under a broker-side connection close', () => {
       logger,
     );
     await bus.start();
+    const before = bus.status();
+    expect(before).toMatchObject({ connected: true, node: new URL(RABBITMQ_URL).host, failovers: 0, blocked: false });
+    expect(before.lastFailoverAt).toBeUndefined();
+    expect(before.url).not.toMatch(/guest@/);
     const received: string[] = [];
     const held: Delivery[] = [];
     let cancelled = 0;
@@ -103,6 +107,10 @@ describe('AmqpMessageBus under a broker-side connection close', () => {
     await until(() => received.includes('last'), 'delivery after the stale ack');
 
     expect(bus.isConnected()).toBe(true);
+    const after = bus.status();
+    expect(after).toMatchObject({ connected: true, failovers: 1 });
+    expect(after.lastFailoverAt).toBeGreaterThanOrEqual(before.connectedSince!);
+    expect(after.connectedSince).toBe(after.lastFailoverAt);
     expect(cancelled).toBe(0);
     expect(logger.records.filter((r) => r.msg === 'amqp connected')).toHaveLength(2);
     expect(failures.every((f) => f instanceof PublishError && f.reason === 'not-connected')).toBe(true);
