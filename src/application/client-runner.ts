@@ -2,7 +2,7 @@ import type { Client } from '../domain/client.js';
 import type { AwaitedEffect, Effect, EmitEffect, Outcome } from '../domain/effects.js';
 import type { InboundMessage } from '../domain/inbound-limits.js';
 import type { CloseReason } from '../domain/close-reasons.js';
-import type { Clock, Consumer, Delivery, Logger, MessageBus, Metrics, SessionStore, SocketChannel, TimerHandle } from './ports.js';
+import { PublishError, type Clock, type Consumer, type Delivery, type Logger, type MessageBus, type Metrics, type SessionStore, type SocketChannel, type TimerHandle } from './ports.js';
 
 export interface RunnerDeps {
   readonly bus: MessageBus;
@@ -65,6 +65,7 @@ export class ClientRunner {
   }
 
   private onDelivery(delivery: Delivery): void {
+    this.deps.metrics.deliveriesHeld(1);
     this.run(this.client.delivery(delivery, delivery.body, this.deps.clock.now()));
   }
 
@@ -104,10 +105,13 @@ export class ClientRunner {
         return;
       case 'ackDelivery':
         (effect.delivery as Delivery).ack();
+        this.deps.metrics.deliveriesHeld(-1);
         if (effect.ackWaitMs !== undefined) this.deps.metrics.ackWait(effect.ackWaitMs);
         return;
       case 'rejectDelivery':
         (effect.delivery as Delivery).nack(effect.requeue);
+        this.deps.metrics.deliveriesHeld(-1);
+        if (effect.requeue) this.deps.metrics.requeue();
         return;
       case 'schedule':
         this.clearTimer();
@@ -129,6 +133,7 @@ export class ClientRunner {
         if (effect.name === 'bad-agent-message') this.deps.metrics.badAgentMessage();
         return;
       case 'dispose':
+        this.deps.metrics.clientClosed(effect.reason);
         this.dispose();
         return;
       default:
@@ -206,6 +211,7 @@ export class ClientRunner {
       },
       (err: unknown) => {
         this.log.warn({ err, routingKey }, 'publish to agent failed');
+        this.deps.metrics.publishFailed(err instanceof PublishError ? err.reason : 'error');
         this.run(onFailed);
       },
     );

@@ -10,6 +10,7 @@ import { PromMetrics } from '../adapters/metrics/prom-metrics.js';
 import { registerClientAssets } from '../client/serve.js';
 import { httpsOptions, type GatewayConfig } from './config/index.js';
 import { createContainer, MAIN_TOKENS, type TransportMount, type WorkerServices } from './container/index.js';
+import { mountAdmin } from './admin.js';
 import { createLogger, type RootLogger } from './logger.js';
 
 export interface RunningWorker {
@@ -48,7 +49,7 @@ export async function startWorker(config: GatewayConfig, opts: StartWorkerOption
   await services.start();
   const bus = c.resolve<MessageBus>(TOKENS.MessageBus);
   const store = c.resolve<SessionStore>(TOKENS.SessionStore);
-  const metrics = c.resolve<Metrics & { metricsText?(): Promise<string> }>(TOKENS.Metrics);
+  const metrics = c.resolve<Metrics & { metricsText?(): Promise<string> }>(MAIN_TOKENS.ExportedMetrics);
   const gateway = c.resolve(Gateway);
 
   const https = config.frontend.ssl ? httpsOptions(config) : undefined;
@@ -67,6 +68,10 @@ export async function startWorker(config: GatewayConfig, opts: StartWorkerOption
     metricsText: cluster.isWorker && metrics instanceof PromMetrics ? workerClusterMetrics(metrics.registry) : ownMetrics,
   });
   await registerClientAssets(app, { demo: config.frontend.embedded });
+  // The admin page goes where /metrics goes: `app` here, the metrics server once that port is separate.
+  const admin = config.frontend.admin.enabled
+    ? await mountAdmin(c, config, { app, instance, gateway, isDraining: () => closing || !app.server.listening, logger })
+    : undefined;
 
   // Presence of this worker's clients expires if the worker dies.
   const ttl = config.gateway.presenceTtl;
@@ -104,6 +109,7 @@ export async function startWorker(config: GatewayConfig, opts: StartWorkerOption
     clearInterval(presenceTimer);
     if (!(await gateway.close(5000))) logger.warn({ left: gateway.clientCount }, 'clients still closing at shutdown');
     await app.close();
+    await admin?.close();
     await services.close();
     logger.info('gateway closed');
   };

@@ -33,4 +33,9 @@ export class CountingMetrics implements Metrics {
   ackWait(): void { this.bump('ackWait'); }
   publishConfirm(): void { this.bump('publishConfirm'); }
   badAgentMessage(): void { this.bump('badAgentMessage'); }
+  held = 0;
+  deliveriesHeld(delta: number): void { this.held += delta; }
+  requeue(): void { this.bump('requeue'); }
+  publishFailed(reason: string): void { this.bump(`publishFailed:${reason}`); }
+  clientClosed(reason: string): void { this.bump(`closed:${reason}`); }
 }

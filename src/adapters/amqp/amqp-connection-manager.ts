@@ -1,5 +1,6 @@
 import amqp, { type ChannelModel } from 'amqplib';
 import type { Logger } from '../../application/ports.js';
+import { HealthTracker } from '../../application/stats/connection-health.js';
 import { backoffDelay, CancellableSleep } from './backoff.js';
 import { redact, type AmqpMessageBusOptions } from './amqp-options.js';
 
@@ -34,6 +35,8 @@ export class AmqpConnectionManager {
   private loop: Promise<void> | undefined;
   private readonly sleeper = new CancellableSleep();
   private readonly firstConnect: Promise<void>;
+  /** The connection as the admin page shows it: connecting, connected, reconnecting, blocked, closed. */
+  readonly health = new HealthTracker('RabbitMQ', 'connecting', Date.now());
   private resolveFirst!: () => void;
   private rejectFirst!: (err: Error) => void;
 
@@ -82,6 +85,7 @@ export class AmqpConnectionManager {
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
+    this.health.set('closed', Date.now());
     this.sleeper.cancel();
     this.rejectFirst(new Error('amqp connection manager stopped before connecting'));
     const live = this.live;
@@ -135,8 +139,14 @@ export class AmqpConnectionManager {
     let closed!: () => void;
     const ended = new Promise<void>((resolve) => (closed = resolve));
     connection.on('error', (err: Error) => this.logger.warn({ err, epoch }, 'amqp connection error'));
-    connection.on('blocked', (reason: string) => this.logger.warn({ reason }, 'amqp connection blocked by broker'));
-    connection.on('unblocked', () => this.logger.info('amqp connection unblocked'));
+    connection.on('blocked', (reason: string) => {
+      this.logger.warn({ reason }, 'amqp connection blocked by broker');
+      if (this.live?.epoch === epoch) this.health.set('blocked', Date.now(), reason);
+    });
+    connection.on('unblocked', () => {
+      this.logger.info('amqp connection unblocked');
+      if (this.live?.epoch === epoch && this.ready) this.health.set('connected', Date.now());
+    });
     connection.on('close', (err?: Error) => {
       this.markLost(epoch, err);
       closed();
@@ -154,6 +164,7 @@ export class AmqpConnectionManager {
       return this.stopped ? 'failed' : ended;
     }
     this.ready = true;
+    this.health.set('connected', Date.now());
     this.logger.info({ epoch, url: redact(url) }, 'amqp connected');
     this.resolveFirst();
     return ended;
@@ -163,6 +174,7 @@ export class AmqpConnectionManager {
     if (this.live?.epoch !== epoch) return;
     this.live = undefined;
     this.ready = false;
+    this.health.set(this.stopped ? 'closed' : 'reconnecting', Date.now(), cause?.message);
     if (cause && !this.stopped) this.logger.warn({ err: cause, epoch }, 'amqp connection lost');
     this.listener.onDisconnect(epoch, cause);
   }

@@ -7,6 +7,7 @@ import {
   type MessageBus,
   type PublishOptions,
 } from '../../application/ports.js';
+import type { ConnectionHealth } from '../../application/stats/connection-health.js';
 import { AmqpConnectionManager } from './amqp-connection-manager.js';
 import { AmqpConsumerRegistry } from './amqp-consumer-registry.js';
 import { validateAmqpOptions, type AmqpMessageBusOptions } from './amqp-options.js';
@@ -68,6 +69,11 @@ export class AmqpMessageBus implements MessageBus {
 
   isConnected(): boolean {
     return !this.closed && this.manager.isConnected();
+  }
+
+  /** The broker connection's state and when it last changed (admin page). */
+  health(): ConnectionHealth {
+    return this.manager.health.get();
   }
 
   /** Consumers currently registered (re-established on every reconnect). */

@@ -10,4 +10,8 @@ export class NoMetrics implements Metrics {
   ackWait(): void {}
   publishConfirm(): void {}
   badAgentMessage(): void {}
+  deliveriesHeld(): void {}
+  requeue(): void {}
+  publishFailed(): void {}
+  clientClosed(): void {}
 }

@@ -31,6 +31,7 @@ export interface GatewayConfig {
     rateLimit: { burst: number; perSecond: number; disconnectAfter: number };
     flash_policy_port: number;
     websocket: { path: string };
+    admin: { enabled: boolean; tokens: string[] };
   };
   gateway: {
     socketio: { timeout: number; interval: number; transports: string[]; path: string };

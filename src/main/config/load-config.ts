@@ -5,6 +5,7 @@ import { parse as parseProperties } from 'dot-properties';
 import { ConfigError } from './config-error.js';
 import { registerFormats } from './formats.js';
 import type { GatewayConfig } from './gateway-config.js';
+import { assertAdminConfig } from './admin-config.js';
 import { PUBLISHED_SESSION_SECRET } from './published-secret.js';
 import { gatewaySchema } from './schema.js';
 
@@ -80,7 +81,9 @@ export function loadConfig(opts: LoadConfigOptions = {}): LoadedConfig {
     const key = /^([\w.]+): /.exec(first)?.[1] ?? 'unknown';
     throw new ConfigError(key, first.replace(/^[\w.]+: /, ''), { cause: err });
   }
-  return { config: conf.getProperties() as GatewayConfig, warnings };
+  const config = conf.getProperties() as GatewayConfig;
+  assertAdminConfig(config);
+  return { config, warnings };
 }
 
 function readConfigFile(file: string, known: Set<string>): Record<string, unknown> {

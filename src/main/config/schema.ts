@@ -72,6 +72,10 @@ export function gatewaySchema() {
       websocket: {
         path: text('raw WebSocket transport path (PROTOCOL §7); empty turns it off', '/ws'),
       },
+      admin: {
+        enabled: bool('serve the operator status page at /admin (docs/admin.md)', false),
+        tokens: list('name:secret pairs that open /admin; the name goes in the audit log', [], true),
+      },
     },
     gateway: {
       socketio: {
