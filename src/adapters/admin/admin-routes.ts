@@ -27,7 +27,7 @@ const PAGE_HEADERS = {
  * with the token's name; the data never comes without it.
  */
 export function registerAdminRoutes(app: FastifyInstance, deps: AdminRoutesDeps): void {
-  const log = deps.logger.child({ component: 'admin' });
+  const log = deps.logger;
   const page = deps.assets.get('index.html');
   if (!page) throw new Error('admin page missing from the assets');
   const sendPage = async (_req: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> =>
