@@ -37,8 +37,8 @@ export class StatsCollector implements Metrics {
   }
 
   clientsConnected(delta: number): void { this.clients += delta; }
-  messageIn(): void { this.messagesIn++; }
-  messageOut(): void { this.messagesOut++; }
+  messageIn(_event: string): void { this.messagesIn++; }
+  messageOut(_kind: string): void { this.messagesOut++; }
   resend(): void { this.resends++; }
   gatewayError(code: string): void { bump(this.errors, code); }
   ackWait(): void {}
