@@ -18,6 +18,7 @@ const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = join(process.cwd(), 'test-artifacts');
 const SECRET = `ops-${randomBytes(12).toString('hex')}`;
 const vhost = testVhostName('admin');
+const SOAK_MS = Number(process.env.ADMIN_PAGE_SOAK_MS ?? 0);
 
 let agent: AmqpTestAgent;
 let server: ServerProcess;
@@ -157,9 +158,11 @@ describe('admin page of a 2-worker gateway in headless Chromium', () => {
     await server.waitForLog((r) => r.msg === 'admin command' && r.admin === 'ops' && r.command === 'clientcount', 'the command in the audit log', 10_000, from);
     expect(server.output()).not.toContain(SECRET);
 
+    // ADMIN_PAGE_SOAK_MS=180000 lets the charts fill before the screenshot (how the one in docs/ was taken).
+    if (SOAK_MS > 0) await page.waitForTimeout(SOAK_MS);
     mkdirSync(ARTIFACTS, { recursive: true });
     await page.screenshot({ path: join(ARTIFACTS, 'admin-page.png'), fullPage: true });
     expect(errors).toEqual([]);
     await page.close();
-  }, 120_000);
+  }, 120_000 + SOAK_MS);
 });

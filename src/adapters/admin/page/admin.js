@@ -251,7 +251,8 @@
           title: def.title,
           width: Math.max(300, box.clientWidth - 8),
           height: 170,
-          scales: { x: { time: true } },
+          // At least two minutes across, so a young deployment's few seconds are not stretched over the width.
+          scales: { x: { time: true, range: (_u, min, max) => [Math.min(min, max - 120), max] } },
           axes: [{}, { size: 50 }],
           series: [{}, ...series.map(([label], i) => ({ label, stroke: PALETTE[i % PALETTE.length], width: 1.5, points: { show: false } }))],
         }, data, box);
