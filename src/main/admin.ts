@@ -46,8 +46,17 @@ export async function mountAdmin(c: DependencyContainer, config: GatewayConfig, 
   const bus = c.resolve<ControlChannel>(ADMIN_TOKENS.AdminBus);
   const health = c.resolve<HealthReport>(MAIN_TOKENS.Health);
   const probe = new ProcessProbe();
-  const sampler = setInterval(() => stats.sample(Date.now(), probe.read()), STATS_INTERVAL_MS);
-  sampler.unref();
+  // On the wall clock's whole seconds: samples of every worker then fall in
+  // the same one-second bucket of the charts even when a timer runs late.
+  let sampler: NodeJS.Timeout | undefined;
+  const scheduleSample = (): void => {
+    sampler = setTimeout(() => {
+      stats.sample(Date.now(), probe.read());
+      scheduleSample();
+    }, STATS_INTERVAL_MS - (Date.now() % STATS_INTERVAL_MS));
+    sampler.unref();
+  };
+  scheduleSample();
 
   const startedAt = Date.now();
   let port = config.frontend.port;
@@ -97,7 +106,7 @@ export async function mountAdmin(c: DependencyContainer, config: GatewayConfig, 
   return {
     close: async () => {
       responder.stop();
-      clearInterval(sampler);
+      clearTimeout(sampler);
       probe.stop();
       await bus.close().catch((err: unknown) => log.warn({ err }, 'admin bus close failed'));
     },

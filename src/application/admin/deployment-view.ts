@@ -1,6 +1,6 @@
 import type { InstancePresence } from '../ports.js';
 import type { ConnectionHealth } from '../stats/connection-health.js';
-import type { MemoryLimits, MemoryReading } from '../stats/stats-sample.js';
+import type { MemoryLimits, MemoryReading, StatsSample } from '../stats/stats-sample.js';
 import type { DeploymentHistory } from './deployment-history.js';
 
 export interface WorkerView {
@@ -132,7 +132,6 @@ export function deploymentView(input: ViewInput): DeploymentState {
 interface MutableRow {
   t: number;
   clients: Record<string, number>;
-  /** Per worker, the gauge of its latest sample in this bucket. */
   held: Record<string, number>;
   messagesIn: number;
   messagesOut: number;
@@ -143,33 +142,85 @@ interface MutableRow {
   closes: Record<string, number>;
 }
 
+/** One worker's share of one bucket: counts and the ms they were counted over, gauges at its end. */
+interface WorkerBucket {
+  ms: number;
+  messagesIn: number;
+  messagesOut: number;
+  resends: number;
+  requeues: number;
+  errors: Record<string, number>;
+  publishFailures: Record<string, number>;
+  closes: Record<string, number>;
+  clients: number;
+  held: number;
+}
+
+/** A worker silent for longer than this many intervals shows a gap, not a guess. */
+const MAX_FILLED_INTERVALS = 5;
+
 /**
- * Every worker's samples after `since`, bucketed by interval: counts summed
- * (a worker's two samples in one bucket, from a late timer, add up), gauges
- * taken from each worker's latest sample of the bucket.
+ * Every worker's samples after `since`, in buckets of `intervalMs`:
+ * - rates per second are each worker's counts over the ms they were
+ *   counted in (two samples in one bucket, from a timer that fired twice,
+ *   do not double; one sample covering two buckets, from a late timer, is
+ *   spread over both), summed over workers;
+ * - gauges (clients, held pushes) are each worker's latest in the bucket,
+ *   carried over buckets a late timer skipped, summed for held pushes.
  */
 export function dashboardRows(history: DeploymentHistory, since: number, intervalMs: number): DashboardRow[] {
+  const bucketOf = (t: number): number => Math.round(t / intervalMs) * intervalMs;
   const rows = new Map<number, MutableRow>();
-  const perSecond = 1000 / intervalMs;
   for (const known of history.entries()) {
     const worker = known.status.instance;
+    const mine = new Map<number, WorkerBucket>();
+    let previous: StatsSample | undefined;
     for (const s of known.samples) {
-      if (s.t <= since) continue;
-      const t = Math.round(s.t / intervalMs) * intervalMs;
+      if (s.t <= since) {
+        previous = s;
+        continue;
+      }
+      const end = bucketOf(s.t);
+      const start = previous === undefined ? end : bucketOf(previous.t) + intervalMs;
+      const span = end - start <= (MAX_FILLED_INTERVALS - 1) * intervalMs && start <= end ? (end - start) / intervalMs + 1 : 1;
+      for (let i = 0; i < span; i++) {
+        const t = end - (span - 1 - i) * intervalMs;
+        const gauges = t === end || previous === undefined ? s : previous;
+        let b = mine.get(t);
+        if (!b) {
+          b = { ms: 0, messagesIn: 0, messagesOut: 0, resends: 0, requeues: 0, errors: {}, publishFailures: {}, closes: {}, clients: 0, held: 0 };
+          mine.set(t, b);
+        }
+        b.ms += s.ms / span;
+        b.messagesIn += s.messagesIn / span;
+        b.messagesOut += s.messagesOut / span;
+        b.resends += s.resends / span;
+        b.requeues += s.requeues / span;
+        addAll(b.errors, s.errors, 1 / span);
+        addAll(b.publishFailures, s.publishFailures, 1 / span);
+        addAll(b.closes, s.closes, 1 / span);
+        b.clients = gauges.clients;
+        b.held = gauges.heldPushes;
+      }
+      previous = s;
+    }
+    for (const [t, b] of mine) {
+      if (t <= since) continue;
       let row = rows.get(t);
       if (!row) {
         row = { t, clients: {}, held: {}, messagesIn: 0, messagesOut: 0, resends: 0, requeues: 0, errors: {}, publishFailures: {}, closes: {} };
         rows.set(t, row);
       }
-      row.clients[worker] = s.clients;
-      row.held[worker] = s.heldPushes;
-      row.messagesIn += s.messagesIn * perSecond;
-      row.messagesOut += s.messagesOut * perSecond;
-      row.resends += s.resends * perSecond;
-      row.requeues += s.requeues * perSecond;
-      addAll(row.errors, s.errors, perSecond);
-      addAll(row.publishFailures, s.publishFailures, perSecond);
-      addAll(row.closes, s.closes, perSecond);
+      const perSecond = 1000 / Math.max(1, b.ms);
+      row.clients[worker] = b.clients;
+      row.held[worker] = b.held;
+      row.messagesIn += b.messagesIn * perSecond;
+      row.messagesOut += b.messagesOut * perSecond;
+      row.resends += b.resends * perSecond;
+      row.requeues += b.requeues * perSecond;
+      addAll(row.errors, b.errors, perSecond);
+      addAll(row.publishFailures, b.publishFailures, perSecond);
+      addAll(row.closes, b.closes, perSecond);
     }
   }
   return [...rows.values()]

@@ -22,14 +22,14 @@ afterEach(async () => {
   for (const close of closers.splice(0)) await close();
 });
 
-function setup() {
+function setup(start = Date.now() - 2000) {
   const adminHub = new InMemoryControlHub();
   const controlHub = new InMemoryControlHub();
   const store = new InMemorySessionStore();
   const logger = new MemoryLogger();
   const requests: string[] = [];
   const workers = [1, 2].map((pid) => {
-    const stats = new StatsCollector(0);
+    const stats = new StatsCollector(start);
     const bus = new InMemoryControlChannel(adminHub);
     const control = new InMemoryControlChannel(controlHub);
     const source = (since: number): WorkerStats => ({
@@ -70,14 +70,14 @@ function setup() {
 
 describe('AdminService', () => {
   it('gathers every worker, its history and presence, then asks only for what is new', async () => {
-    const env = setup();
+    const now = Date.now();
+    const env = setup(now - 2000);
     await env.start();
     const [w1, w2] = env.workers;
     w1!.stats.clientsConnected(2);
     w1!.stats.messageIn('testCall');
     w2!.stats.clientsConnected(1);
     w2!.stats.deliveriesHeld(3);
-    const now = Date.now();
     w1!.stats.sample(now - 1000, reading);
     w2!.stats.sample(now - 1000, reading);
     await env.store.setPresent('host:80:1', { clientId: 'a', userId: 'u1' });

@@ -97,9 +97,9 @@ describe('deploymentView', () => {
     ]), 2_100);
     h.record(worker(2, [
       sample(990, { messagesIn: 1, heldPushes: 5, clients: 1, errors: { RATE_LIMITED: 1, BAD_REQUEST: 1 }, publishFailures: { unroutable: 1 } }),
-      // A late timer: two samples of one worker in the 2 s bucket add their counts; the gauge is the later one's.
-      sample(1_800, { messagesIn: 2, heldPushes: 4, clients: 1 }),
-      sample(2_200, { messagesIn: 3, heldPushes: 3, clients: 2, requeues: 2 }),
+      // A timer that fired twice in the 2 s bucket: 5 messages over 1.4 s, not 5 per second twice; gauges of the later.
+      sample(1_600, { ms: 600, messagesIn: 2, heldPushes: 4, clients: 1 }),
+      sample(2_400, { ms: 800, messagesIn: 5, heldPushes: 3, clients: 2, requeues: 7 }),
     ]), 2_300);
     const rows = deploymentView({ history: h, presence: [], since: 0, now: 2_300, intervalMs: 1000 }).rows;
     expect(rows).toEqual([
@@ -108,14 +108,26 @@ describe('deploymentView', () => {
         errors: { RATE_LIMITED: 3, BAD_REQUEST: 1 }, publishFailures: { unroutable: 1 }, closes: {},
       },
       {
-        t: 2_000, clients: { 'h1:8080:1': 3, 'h1:8080:2': 2 }, messagesIn: 11, messagesOut: 0, resends: 0, requeues: 2, heldPushes: 4,
+        t: 2_000, clients: { 'h1:8080:1': 3, 'h1:8080:2': 2 }, messagesIn: 11, messagesOut: 0, resends: 0, requeues: 5, heldPushes: 4,
         errors: {}, publishFailures: {}, closes: { 'client-gone': 1 },
       },
     ]);
     expect(deploymentView({ history: h, presence: [], since: 1_500, now: 2_300, intervalMs: 1000 }).rows.map((r) => r.t)).toEqual([2_000]);
+  });
+
+  it('spreads a sample a late timer stretched over the buckets it covers, carrying the gauges; a long silence stays a gap', () => {
+    const h = new DeploymentHistory();
+    h.record(worker(1, [
+      sample(1_000, { heldPushes: 2, clients: 4 }),
+      sample(3_000, { ms: 2000, resends: 10, heldPushes: 6, clients: 5 }),
+      sample(10_000, { ms: 7000, resends: 7, heldPushes: 1, clients: 5 }),
+    ]), 10_000);
+    const rows = deploymentView({ history: h, presence: [], since: 0, now: 10_000, intervalMs: 1000 }).rows;
+    expect(rows.map((r) => [r.t, r.resends, r.heldPushes])).toEqual([[1_000, 0, 2], [2_000, 5, 2], [3_000, 5, 6], [10_000, 1, 1]]);
     // With 2 s samples, counts become rates per second.
     const slow = new DeploymentHistory();
     slow.record(worker(1, [sample(2_000, { ms: 2000, messagesIn: 10 })]), 2_000);
     expect(deploymentView({ history: slow, presence: [], since: 0, now: 2_000, intervalMs: 2000 }).rows[0]!.messagesIn).toBe(5);
   });
+
 });
