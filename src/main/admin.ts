@@ -49,11 +49,16 @@ export async function mountAdmin(c: DependencyContainer, config: GatewayConfig, 
   // On the wall clock's whole seconds: samples of every worker then fall in
   // the same one-second bucket of the charts even when a timer runs late.
   let sampler: NodeJS.Timeout | undefined;
+  // A timer that fired a little early does not take a second sample straight away.
+  const untilNextSecond = (): number => {
+    const delay = STATS_INTERVAL_MS - (Date.now() % STATS_INTERVAL_MS);
+    return delay < STATS_INTERVAL_MS / 4 ? delay + STATS_INTERVAL_MS : delay;
+  };
   const scheduleSample = (): void => {
     sampler = setTimeout(() => {
       stats.sample(Date.now(), probe.read());
       scheduleSample();
-    }, STATS_INTERVAL_MS - (Date.now() % STATS_INTERVAL_MS));
+    }, untilNextSecond());
     sampler.unref();
   };
   scheduleSample();
