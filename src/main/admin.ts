@@ -26,7 +26,7 @@ export interface AdminMountOptions {
   /** This worker's presence name. */
   readonly instance: string;
   readonly gateway: Gateway;
-  /** Not taking new sockets (draining, or not listening yet). */
+  /** Not taking new sockets (a graceful restart or shutdown under way). */
   readonly isDraining: () => boolean;
   readonly logger: Logger;
 }

@@ -70,7 +70,7 @@ export async function startWorker(config: GatewayConfig, opts: StartWorkerOption
   await registerClientAssets(app, { demo: config.frontend.embedded });
   // The admin page goes where /metrics goes: `app` here, the metrics server once that port is separate.
   const admin = config.frontend.admin.enabled
-    ? await mountAdmin(c, config, { app, instance, gateway, isDraining: () => closing || !app.server.listening, logger })
+    ? await mountAdmin(c, config, { app, instance, gateway, isDraining: () => closing || !gateway.isAccepting, logger })
     : undefined;
 
   // Presence of this worker's clients expires if the worker dies.
