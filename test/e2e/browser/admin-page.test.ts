@@ -165,4 +165,30 @@ describe('admin page of a 2-worker gateway in headless Chromium', () => {
     expect(errors).toEqual([]);
     await page.close();
   }, 120_000 + SOAK_MS);
+
+  it('restarts the workers from the page: both are replaced and the new ones show up serving', async () => {
+    const { page, errors } = await openPage();
+    await page.fill('#token', SECRET);
+    await page.click('#signin');
+    const before = workerPids();
+    const serving = async (): Promise<number[]> =>
+      (await page.locator('#workers tr.worker', { has: page.locator('.badge.serving') })
+        .evaluateAll((rows) => rows.map((r) => Number(r.getAttribute('data-pid'))))).sort();
+    await expect.poll(serving, { timeout: 15_000 }).toEqual(before);
+
+    page.once('dialog', (dialog) => void dialog.accept());
+    await page.selectOption('#restart-mode', 'immediate');
+    await page.fill('#restart-ms', '100');
+    await page.click('#cmd-restart');
+    await expect.poll(() => page.locator('#replies tbody td.ok').count(), { timeout: 10_000 }).toBe(2);
+    await server.waitForLog((r) => r.msg === 'admin command' && r.command === 'restart immediate 100', 'the restart in the audit log');
+
+    // Two new workers listen, the old ones leave; the page follows.
+    await server.until(() => workerPids().length >= 4, 'two replacement workers listening', 60_000);
+    const replacements = workerPids().filter((pid) => !before.includes(pid));
+    expect(replacements).toHaveLength(2);
+    await expect.poll(serving, { timeout: 30_000 }).toEqual(replacements.sort());
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 120_000);
 });
