@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Builds the client SDK: an ESM bundle for bundlers and <script type=module>
 // (socket.io-client left external), and one minified browser IIFE exposing
-// the global `ActiveStack` (socket.io-client included), plus the demo page.
+// the global `ActiveStack` (socket.io-client included), plus the demo page;
+// and copies the admin page's files next to its compiled routes.
 import { build } from 'esbuild';
 import { copyFile, mkdir, readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
@@ -38,6 +39,11 @@ await build({
 });
 for (const file of ['index.html', 'demo.js']) {
   await copyFile(join(root, 'src/client/demo', file), join(out, 'demo', file));
+}
+// The admin page is plain files next to its routes, served as they are.
+await mkdir(join(root, 'dist/adapters/admin/page'), { recursive: true });
+for (const file of ['index.html', 'admin.js', 'admin.css']) {
+  await copyFile(join(root, 'src/adapters/admin/page', file), join(root, 'dist/adapters/admin/page', file));
 }
 
 const min = await readFile(join(out, 'activestack-client.min.js'));

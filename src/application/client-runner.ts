@@ -3,7 +3,7 @@ import type { AwaitedEffect, Effect, EmitEffect, Outcome } from '../domain/effec
 import type { InboundMessage } from '../domain/inbound-limits.js';
 import type { CloseReason } from '../domain/close-reasons.js';
 import { isLegacyKeyOutcome } from '../domain/reconnect-key.js';
-import type { Clock, Consumer, Delivery, Logger, MessageBus, Metrics, SessionStore, SocketChannel, TimerHandle } from './ports.js';
+import { PublishError, type Clock, type Consumer, type Delivery, type Logger, type MessageBus, type Metrics, type SessionStore, type SocketChannel, type TimerHandle } from './ports.js';
 
 export interface RunnerDeps {
   readonly bus: MessageBus;
@@ -68,6 +68,7 @@ export class ClientRunner {
   }
 
   private onDelivery(delivery: Delivery): void {
+    this.deps.metrics.deliveriesHeld(1);
     this.run(this.client.delivery(delivery, delivery.body, this.deps.clock.now()));
   }
 
@@ -107,10 +108,13 @@ export class ClientRunner {
         return;
       case 'ackDelivery':
         (effect.delivery as Delivery).ack();
+        this.deps.metrics.deliveriesHeld(-1);
         if (effect.ackWaitMs !== undefined) this.deps.metrics.ackWait(effect.ackWaitMs);
         return;
       case 'rejectDelivery':
         (effect.delivery as Delivery).nack(effect.requeue);
+        this.deps.metrics.deliveriesHeld(-1);
+        if (effect.requeue) this.deps.metrics.requeue();
         return;
       case 'schedule':
         this.clearTimer();
@@ -136,6 +140,7 @@ export class ClientRunner {
         else if (effect.name === 'legacy-key' && isLegacyKeyOutcome(effect.label)) this.deps.metrics.legacyKey(effect.label);
         return;
       case 'dispose':
+        this.deps.metrics.clientClosed(effect.reason);
         this.dispose();
         return;
       default:
@@ -213,6 +218,7 @@ export class ClientRunner {
       },
       (err: unknown) => {
         this.log.warn({ err, routingKey }, 'publish to agent failed');
+        this.deps.metrics.publishFailed(err instanceof PublishError ? err.reason : 'error');
         this.run(onFailed);
       },
     );

@@ -57,6 +57,11 @@ export class Gateway implements ChannelAcceptor {
     return this.runners.size;
   }
 
+  /** False once stopAccepting() was called (draining or closing). */
+  get isAccepting(): boolean {
+    return this.accepting;
+  }
+
   /** Takes a transport's new socket. While draining it is closed at once as `server-shutdown`. */
   accept(channel: SocketChannel): void {
     const clientId = newClientId();

@@ -2,6 +2,7 @@ import type { CloseReason } from '../domain/close-reasons.js';
 import type { OutboundEvent } from '../domain/effects.js';
 import type { InboundMessage } from '../domain/inbound-limits.js';
 import type { LegacyKeyOutcome } from '../domain/reconnect-key.js';
+import type { WorkerStats } from './stats/stats-sample.js';
 
 export type { CloseReason } from '../domain/close-reasons.js';
 export type { OutboundEvent } from '../domain/effects.js';
@@ -123,6 +124,13 @@ export interface RevocationWatcher {
   resync(): void;
 }
 
+/** One live instance's presence: its connected clients, and how many of them are logged in. */
+export interface InstancePresence {
+  readonly instance: string;
+  readonly clients: number;
+  readonly loggedIn: number;
+}
+
 /**
  * Shared session state across instances: revocation of login sessions, and
  * presence (which clients are connected where).
@@ -156,6 +164,8 @@ export interface SessionStore {
   countClients(): Promise<number>;
   /** Distinct logged-in user ids over all live instances. */
   loggedInUsers(): Promise<string[]>;
+  /** Every live instance with its client counts (the admin page). */
+  presenceByInstance(): Promise<InstancePresence[]>;
   isConnected(): boolean;
   close(): Promise<void>;
 }
@@ -169,6 +179,10 @@ export interface ControlReply {
   readonly ok: boolean;
   readonly clients?: number;
   readonly error?: string;
+  /** Echoes the id of a request that carried one (the admin bus's `stats <id> <since>`). */
+  readonly requestId?: string;
+  /** A worker's status and recent history, in answer to `stats`. */
+  readonly stats?: WorkerStats;
 }
 
 /**
@@ -256,6 +270,14 @@ export interface Metrics {
   badAgentMessage(): void;
   /** A reconnect key of the original gateway was presented (migration window, PROTOCOL §4). */
   legacyKey(outcome: LegacyKeyOutcome): void;
+  /** Agent deliveries held unsettled (pushed, awaiting the client's ack): +1 on arrival, -1 once acked or rejected. */
+  deliveriesHeld(delta: number): void;
+  /** A delivery handed back to the broker, to be delivered again (its client went before acking it). */
+  requeue(): void;
+  /** A publish to an agent failed, by PublishFailure (or 'error'). */
+  publishFailed(reason: string): void;
+  /** A client's socket is gone, by close reason. */
+  clientClosed(reason: string): void;
 }
 
 // --------------------------------------------------------------- DI tokens

@@ -463,7 +463,7 @@ export class Client {
     effects.push(...timer);
     if (this.isStarted) effects.push(this.presence(false));
     effects.push({ type: 'log', level: 'debug', message: 'client closed', detail: { reason } });
-    effects.push({ type: 'dispose' });
+    effects.push({ type: 'dispose', reason });
     return effects;
   }
 

@@ -124,6 +124,8 @@ export interface WatchSidEffect {
 /** The client is finished: the executor releases what it holds for it. */
 export interface DisposeEffect {
   readonly type: 'dispose';
+  /** Why its socket closed (metrics). */
+  readonly reason: CloseReason;
 }
 
 /** Something the operator should know (never contains keys or tokens, values cut short). */

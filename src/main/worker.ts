@@ -13,6 +13,7 @@ import { registerClientAssets } from '../client/serve.js';
 import { httpsOptions, type GatewayConfig } from './config/index.js';
 import { createContainer, MAIN_TOKENS, type TransportMount, type WorkerServices } from './container/index.js';
 import { serveFromPrimary } from './cluster/sticky-worker.js';
+import { mountAdmin } from './admin.js';
 import { createLogger, type RootLogger } from './logger.js';
 import { serveWorkerMetrics } from './metrics-endpoint.js';
 
@@ -57,7 +58,7 @@ export async function startWorker(config: GatewayConfig, opts: StartWorkerOption
   await services.start();
   const bus = c.resolve<MessageBus>(TOKENS.MessageBus);
   const store = c.resolve<SessionStore>(TOKENS.SessionStore);
-  const metrics = c.resolve<Metrics & { metricsText?(): Promise<string> }>(TOKENS.Metrics);
+  const metrics = c.resolve<Metrics & { metricsText?(): Promise<string> }>(MAIN_TOKENS.ExportedMetrics);
   const gateway = c.resolve(Gateway);
 
   const https = config.frontend.ssl ? httpsOptions(config) : undefined;
@@ -77,6 +78,10 @@ export async function startWorker(config: GatewayConfig, opts: StartWorkerOption
   // /metrics is never on the client port (frontend.metrics.*; a cluster worker hands its registry to the supervisor).
   const metricsEndpoint = await serveWorkerMetrics(config, logger, metrics as Metrics & { registry?: PromMetrics['registry'] });
   await registerClientAssets(app, { demo: config.frontend.embedded });
+  // The admin page goes where /metrics goes: `app` here, the metrics server once that port is separate.
+  const admin = config.frontend.admin.enabled
+    ? await mountAdmin(c, config, { app, instance, gateway, isDraining: () => closing || !gateway.isAccepting, logger })
+    : undefined;
 
   // Presence of this worker's clients expires if the worker dies.
   const ttl = config.gateway.presenceTtl;
@@ -120,6 +125,7 @@ export async function startWorker(config: GatewayConfig, opts: StartWorkerOption
     clearInterval(presenceTimer);
     if (!(await gateway.close(5000))) logger.warn({ left: gateway.clientCount }, 'clients still closing at shutdown');
     await app.close();
+    await admin?.close();
     await metricsEndpoint.close();
     await services.close();
     logger.info('gateway closed');

@@ -89,6 +89,19 @@ export function sessionStoreContract(name: string, factory: () => Promise<Sessio
       expect(await fx.store.loggedInUsers()).toEqual([]);
     });
 
+    it('lists each instance with its clients and how many are logged in', async () => {
+      await fx.store.setPresent('a', { clientId: 'c1', userId: 'u1' });
+      await fx.store.setPresent('a', { clientId: 'c2' });
+      await fx.peer.setPresent('b', { clientId: 'c3', userId: 'u1' });
+      const byName = async () => (await fx.peer.presenceByInstance()).sort((x, y) => x.instance.localeCompare(y.instance));
+      expect(await byName()).toEqual([
+        { instance: 'a', clients: 2, loggedIn: 1 },
+        { instance: 'b', clients: 1, loggedIn: 1 },
+      ]);
+      await fx.peer.setAbsent('b', 'c3');
+      expect(await byName()).toEqual([{ instance: 'a', clients: 2, loggedIn: 1 }]);
+    });
+
     it('drops the presence of an instance that stops refreshing it', async () => {
       await fx.store.setPresent('dying', { clientId: 'c1', userId: 'u1' });
       await fx.peer.setPresent('living', { clientId: 'c2', userId: 'u2' });

@@ -34,4 +34,9 @@ export class CountingMetrics implements Metrics {
   publishConfirm(): void { this.bump('publishConfirm'); }
   badAgentMessage(): void { this.bump('badAgentMessage'); }
   legacyKey(outcome: string): void { this.bump(`legacyKey:${outcome}`); }
+  held = 0;
+  deliveriesHeld(delta: number): void { this.held += delta; }
+  requeue(): void { this.bump('requeue'); }
+  publishFailed(reason: string): void { this.bump(`publishFailed:${reason}`); }
+  clientClosed(reason: string): void { this.bump(`closed:${reason}`); }
 }

@@ -1,5 +1,6 @@
 import amqp, { type ChannelModel } from 'amqplib';
 import type { Logger } from '../../application/ports.js';
+import { HealthTracker } from '../../application/stats/connection-health.js';
 import { backoffDelay, CancellableSleep } from './backoff.js';
 import { redact, urlNode, type AmqpMessageBusOptions, type AmqpTlsOptions } from './amqp-options.js';
 
@@ -62,6 +63,8 @@ export class AmqpConnectionManager {
   private failovers = 0;
   private everLost = false;
   private blocked = false;
+  /** The connection as the admin page shows it: connecting, connected, reconnecting, blocked, closed. */
+  readonly health = new HealthTracker('RabbitMQ', 'connecting', Date.now());
   private resolveFirst!: () => void;
   private rejectFirst!: (err: Error) => void;
 
@@ -122,6 +125,7 @@ export class AmqpConnectionManager {
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
+    this.health.set('closed', Date.now());
     this.sleeper.cancel();
     this.rejectFirst(new Error('amqp connection manager stopped before connecting'));
     const live = this.live;
@@ -181,12 +185,14 @@ export class AmqpConnectionManager {
       if (this.live?.epoch !== epoch) return;
       this.logger.warn({ reason, node: urlNode(url) }, 'amqp connection blocked by the broker: publishes fail at once until it unblocks');
       this.blocked = true;
+      this.health.set('blocked', Date.now(), reason);
       this.listener.onBlocked?.(true);
     });
     connection.on('unblocked', () => {
       if (this.live?.epoch !== epoch) return;
       this.logger.info({ node: urlNode(url) }, 'amqp connection unblocked');
       this.blocked = false;
+      if (this.ready) this.health.set('connected', Date.now());
       this.listener.onBlocked?.(false);
     });
     connection.on('close', (err?: Error) => {
@@ -206,6 +212,7 @@ export class AmqpConnectionManager {
       return this.stopped ? 'failed' : ended;
     }
     this.ready = true;
+    this.health.set('connected', Date.now());
     this.connectedSince = Date.now();
     const serverProperties = (connection as unknown as { connection?: { serverProperties?: Record<string, unknown> } }).connection
       ?.serverProperties;
@@ -230,6 +237,7 @@ export class AmqpConnectionManager {
       this.blocked = false;
       this.listener.onBlocked?.(false);
     }
+    this.health.set(this.stopped ? 'closed' : 'reconnecting', Date.now(), cause?.message);
     if (cause && !this.stopped) this.logger.warn({ err: cause, epoch }, 'amqp connection lost');
     this.listener.onDisconnect(epoch, cause);
   }

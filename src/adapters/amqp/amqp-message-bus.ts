@@ -7,6 +7,7 @@ import {
   type MessageBus,
   type PublishOptions,
 } from '../../application/ports.js';
+import type { ConnectionHealth } from '../../application/stats/connection-health.js';
 import { AmqpConnectionManager, type AmqpStatus } from './amqp-connection-manager.js';
 import { AmqpConsumerRegistry } from './amqp-consumer-registry.js';
 import { validateAmqpOptions, type AmqpMessageBusOptions } from './amqp-options.js';
@@ -80,6 +81,11 @@ export class AmqpMessageBus implements MessageBus {
   status(): AmqpStatus & { readonly inFlight: number; readonly waiting: number } {
     const status = this.manager.status();
     return { ...status, connected: status.connected && !this.closed, ...this.publisher.load() };
+  }
+
+  /** The broker connection's state and when it last changed (admin page). */
+  health(): ConnectionHealth {
+    return this.manager.health.get();
   }
 
   /** Consumers currently registered (re-established on every reconnect). */

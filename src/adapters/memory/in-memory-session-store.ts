@@ -1,4 +1,4 @@
-import type { PresenceEntry, RevocationWatcher, SessionStore } from '../../application/ports.js';
+import type { InstancePresence as PresenceCount, PresenceEntry, RevocationWatcher, SessionStore } from '../../application/ports.js';
 
 export interface InMemorySessionStoreOptions {
   /** Where "now" comes from, so expiry can be driven by a test clock. */
@@ -97,6 +97,18 @@ export class InMemorySessionStore implements SessionStore {
       }
     }
     return [...users];
+  }
+
+  async presenceByInstance(): Promise<PresenceCount[]> {
+    this.assertOpen();
+    const out: PresenceCount[] = [];
+    for (const instance of [...this.presence.keys()]) {
+      const clients = this.live(instance)?.clients;
+      // As in Redis, where a hash whose last field went is gone.
+      if (!clients || clients.size === 0) continue;
+      out.push({ instance, clients: clients.size, loggedIn: [...clients.values()].filter((u) => u !== '').length });
+    }
+    return out;
   }
 
   isConnected(): boolean {

@@ -11,4 +11,8 @@ export class NoMetrics implements Metrics {
   publishConfirm(): void {}
   badAgentMessage(): void {}
   legacyKey(): void {}
+  deliveriesHeld(): void {}
+  requeue(): void {}
+  publishFailed(): void {}
+  clientClosed(): void {}
 }

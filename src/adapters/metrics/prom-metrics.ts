@@ -21,6 +21,11 @@ export class PromMetrics implements Metrics {
     name: `${PREFIX}legacy_keys_total`, help: 'Reconnect keys of the original gateway presented, by outcome (accepted, expired, invalid)',
     labelNames: ['outcome'], registers: [this.registry],
   });
+  // The delivery-guarantee view (held, requeued) and why things end (publish failures, closes).
+  private readonly held = new Gauge({ name: `${PREFIX}held_deliveries`, help: 'Agent deliveries held unsettled (pushes awaiting the client ack)', registers: [this.registry] });
+  private readonly requeues = new Counter({ name: `${PREFIX}requeues_total`, help: 'Deliveries handed back to the broker for redelivery', registers: [this.registry] });
+  private readonly publishFailures = new Counter({ name: `${PREFIX}publish_failures_total`, help: 'Publishes to agents that failed, by reason', labelNames: ['reason'], registers: [this.registry] });
+  private readonly closes = new Counter({ name: `${PREFIX}client_closes_total`, help: 'Client sockets closed, by close reason', labelNames: ['reason'], registers: [this.registry] });
   private readonly ackWaitMs = new Histogram({
     name: `${PREFIX}ack_wait_ms`, help: 'ms from first push to the client ack', registers: [this.registry],
     buckets: [5, 25, 100, 500, 2000, 7500, 30000, 120000],
@@ -49,6 +54,10 @@ export class PromMetrics implements Metrics {
   badAgentMessage(): void { this.badAgent.inc(); }
   /** A reconnect key of the original gateway was presented (see legacyKeyOutcome). */
   legacyKey(outcome: LegacyKeyOutcome): void { this.legacyKeys.inc({ outcome }); }
+  deliveriesHeld(delta: number): void { this.held.inc(delta); }
+  requeue(): void { this.requeues.inc(); }
+  publishFailed(reason: string): void { this.publishFailures.inc({ reason }); }
+  clientClosed(reason: string): void { this.closes.inc({ reason }); }
 
   private child(cache: Map<string, { inc(): void }>, counter: Counter<string>, label: string): { inc(): void } {
     let child = cache.get(label);

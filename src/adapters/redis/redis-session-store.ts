@@ -1,4 +1,4 @@
-import type { Logger, PresenceEntry, RevocationWatcher, SessionStore } from '../../application/ports.js';
+import type { InstancePresence, Logger, PresenceEntry, RevocationWatcher, SessionStore } from '../../application/ports.js';
 import { PendingRevocations } from './pending-revocations.js';
 import { closeRedisClient, isRedisReady, type RedisClient } from './redis-client.js';
 
@@ -158,6 +158,13 @@ export class RedisSessionStore implements SessionStore {
     return [...new Set(values.flat().filter((userId) => userId !== ''))];
   }
 
+  async presenceByInstance(): Promise<InstancePresence[]> {
+    return this.overInstances('presenceByInstance', async (key, instance) => {
+      const userIds = await this.client.hvals(key);
+      return { instance, clients: userIds.length, loggedIn: userIds.filter((userId) => userId !== '').length };
+    });
+  }
+
   isConnected(): boolean {
     return isRedisReady(this.client);
   }
@@ -201,13 +208,13 @@ export class RedisSessionStore implements SessionStore {
   }
 
   /** Reads every instance hash; instances whose hash expired are dropped from the set. */
-  private async overInstances<T>(operation: string, read: (key: string) => Promise<T>): Promise<T[]> {
+  private async overInstances<T>(operation: string, read: (key: string, instance: string) => Promise<T>): Promise<T[]> {
     return this.run(operation, async () => {
       const instances = await this.client.smembers(this.instancesKey());
       const rows = await Promise.all(
         instances.map(async (instance) => {
           const key = this.presenceKey(instance);
-          const [exists, value] = await Promise.all([this.client.exists(key), read(key)]);
+          const [exists, value] = await Promise.all([this.client.exists(key), read(key, instance)]);
           return { instance, exists: exists === 1, value };
         }),
       );

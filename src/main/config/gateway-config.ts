@@ -37,6 +37,7 @@ export interface GatewayConfig {
     websocket: { path: string };
     metrics: { port: number; host: string };
     legacyKeys: { acceptUntil: string };
+    admin: { enabled: boolean; tokens: string[] };
   };
   gateway: {
     socketio: { timeout: number; interval: number; transports: string[]; path: string };

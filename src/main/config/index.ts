@@ -3,6 +3,7 @@ export type { GatewayConfig } from './gateway-config.js';
 export { loadConfig, assertProductionSafe, configKeys, envName, withTypoHint } from './load-config.js';
 export type { LoadConfigOptions, LoadedConfig, UnknownKey } from './load-config.js';
 export { httpsOptions } from './https-options.js';
+export { adminTokens } from './admin-config.js';
 export type { HttpsOptions } from './https-options.js';
 export { PUBLISHED_SESSION_SECRET } from './published-secret.js';
 export { DEFAULT_AUTHENTICATED_EVENTS, DEFAULT_UNAUTHENTICATED_EVENTS, LOG_LEVELS } from './schema.js';

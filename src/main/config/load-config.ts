@@ -5,6 +5,7 @@ import { parse as parseProperties } from 'dot-properties';
 import { ConfigError } from './config-error.js';
 import { registerFormats, WINSTON_LEVELS } from './formats.js';
 import type { GatewayConfig } from './gateway-config.js';
+import { assertAdminConfig } from './admin-config.js';
 import { suggestKey } from './key-suggestion.js';
 import { originalOnlyKey } from './original-keys.js';
 import { PUBLISHED_SESSION_SECRET, PUBLISHED_SHUTDOWN_CODE } from './published-secret.js';
@@ -132,7 +133,9 @@ export function loadConfig(opts: LoadConfigOptions = {}): LoadedConfig {
     const key = /^([\w.]+): /.exec(first)?.[1] ?? 'unknown';
     throw new ConfigError(key, first.replace(/^[\w.]+: /, ''), { cause: err });
   }
-  return { config: conf.getProperties() as GatewayConfig, warnings, unknownKeys };
+  const config = conf.getProperties() as GatewayConfig;
+  assertAdminConfig(config);
+  return { config, warnings, unknownKeys };
 }
 
 function readConfigFile(file: string, known: Set<string>): Record<string, unknown> {

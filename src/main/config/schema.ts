@@ -93,6 +93,10 @@ export function gatewaySchema() {
           default: '',
         },
       },
+      admin: {
+        enabled: bool('serve the operator status page at /admin (docs/admin.md)', false),
+        tokens: list('name:secret pairs that open /admin; the name goes in the audit log', [], true),
+      },
     },
     gateway: {
       socketio: {

@@ -6,6 +6,7 @@ import { SystemClock } from '../../adapters/clock/system-clock.js';
 import { PromMetrics } from '../../adapters/metrics/prom-metrics.js';
 import type { GatewayConfig } from '../config/index.js';
 import { gatewaySettings } from '../gateway-settings.js';
+import { registerAdmin } from './admin-registrations.js';
 import { registerEmbedded } from './embedded-registrations.js';
 import { registerServices } from './service-registrations.js';
 import { MAIN_TOKENS } from './tokens.js';
@@ -29,12 +30,14 @@ export function createContainer(config: GatewayConfig, options: ContainerOptions
   const c = container.createChildContainer();
   c.register(MAIN_TOKENS.Config, { useValue: config });
   c.register(TOKENS.Logger, { useValue: options.logger });
-  c.register(TOKENS.Metrics, { useFactory: instanceCachingFactory(() => options.metrics ?? new PromMetrics()) });
+  c.register(MAIN_TOKENS.ExportedMetrics, { useFactory: instanceCachingFactory(() => options.metrics ?? new PromMetrics()) });
+  c.register(TOKENS.Metrics, { useFactory: instanceCachingFactory((r) => r.resolve<Metrics>(MAIN_TOKENS.ExportedMetrics)) });
   c.register(TOKENS.Clock, { useFactory: instanceCachingFactory(() => new SystemClock()) });
   c.register(TOKENS.GatewaySettings, { useValue: gatewaySettings(config, options.instance) });
   if (config.frontend.embedded) registerEmbedded(c);
   else registerServices(c, config, options.instance);
   registerTransports(c, config);
+  registerAdmin(c, config, options.instance);
   c.registerSingleton(Gateway);
   return c;
 }

@@ -4,6 +4,7 @@ import { DemoAgent } from '../../adapters/demo/demo-agent.js';
 import { InMemoryControlChannel, InMemoryControlHub } from '../../adapters/memory/in-memory-control-channel.js';
 import { InMemoryMessageBus } from '../../adapters/memory/in-memory-message-bus.js';
 import { InMemorySessionStore } from '../../adapters/memory/in-memory-session-store.js';
+import type { ConnectionHealth } from '../../application/stats/connection-health.js';
 import { MAIN_TOKENS, type WorkerServices } from './tokens.js';
 
 /** One hub per process: in embedded mode the control bus does not leave it. */
@@ -18,6 +19,13 @@ export function registerEmbedded(c: DependencyContainer): void {
     useFactory: instanceCachingFactory(
       (r) => new DemoAgent(r.resolve(TOKENS.MessageBus), r.resolve<Logger>(TOKENS.Logger).child({ component: 'demo-agent' })),
     ),
+  });
+  const since = Date.now();
+  c.register(MAIN_TOKENS.Health, {
+    useValue: (): ConnectionHealth[] => [
+      { name: 'in-memory broker', state: 'connected', since },
+      { name: 'in-memory store', state: 'connected', since },
+    ],
   });
   c.register(MAIN_TOKENS.Services, {
     useFactory: instanceCachingFactory((r): WorkerServices => ({

@@ -65,7 +65,7 @@ describe('Client reply queue (§3.3)', () => {
       const c = startedClient();
       const effects = c.handleConsumerCancelled(NOW);
       expect(effects).toContainEqual({ type: 'disconnectSocket', reason: 'eol', resumable: false });
-      expect(effects.at(-1)).toEqual({ type: 'dispose' });
+      expect(effects.at(-1)).toEqual({ type: 'dispose', reason: 'eol' });
       expect(c.handleConsumerCancelled(NOW)).toEqual([]);
     });
   });

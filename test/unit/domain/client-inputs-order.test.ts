@@ -50,7 +50,7 @@ describe('Client: awaited effects and the inbox', () => {
     const revokeAt = types(effects).indexOf('revoke');
     expect(effects[revokeAt + 1]).toMatchObject({ type: 'log', level: 'warn' });
     expect(effects).toContainEqual({ type: 'disconnectSocket', reason: 'logout', resumable: false });
-    expect(effects.at(-1)).toEqual({ type: 'dispose' });
+    expect(effects.at(-1)).toEqual({ type: 'dispose', reason: 'logout' });
   });
 
   it('a delivery for a socket that is gone, or being closed, is requeued, never pushed or acked', () => {
@@ -143,7 +143,7 @@ describe('Client: admission (PROTOCOL §6) and server-side closes (§8)', () => 
       { type: 'disconnectSocket', reason: 'server-shutdown', resumable: true },
     ]);
     expect(close).toContainEqual({ type: 'log', level: 'debug', message: 'client closed', detail: { reason: 'server-shutdown' } });
-    expect(close.at(-1)).toEqual({ type: 'dispose' });
+    expect(close.at(-1)).toEqual({ type: 'dispose', reason: 'server-shutdown' });
     expect(c.serverClose('logout')).toEqual([]);
     expect(c.close(NOW)).toEqual([]);
   });
