@@ -26,10 +26,24 @@ export function userEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   return { ...env, NO_COLOR: '1', ...extra };
 }
 
-/** Runs a command to its end; never throws: the caller asserts on code and output. */
+/**
+ * Runs a command to its end; never throws: the caller asserts on code and
+ * output. It leads a process group of its own, so that a timeout ends what
+ * it started too (npx, tsx and the script are three processes).
+ */
 export function run(command: string, args: readonly string[], opts: CommandOptions): Promise<CommandResult> {
-  const child = spawn(command, args, { cwd: opts.cwd, env: opts.env ?? userEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
-  return finished(child, opts.timeoutMs, `${command} ${args.join(' ')}`);
+  const child = spawn(command, args, { cwd: opts.cwd, env: opts.env ?? userEnv(), stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  return finished(child, opts.timeoutMs, `${command} ${args.join(' ')}`, () => signalGroup(child, 'SIGKILL'));
+}
+
+/** Signals the process group `child` leads; false once it is gone. */
+export function signalGroup(child: ChildProcess, signal: NodeJS.Signals): boolean {
+  try {
+    process.kill(-child.pid!, signal);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** Runs a shell script (a doc's ```sh block) as written. */
@@ -37,7 +51,7 @@ export function sh(script: string, opts: CommandOptions): Promise<CommandResult>
   return run('sh', ['-e', '-c', script], opts);
 }
 
-export function finished(child: ChildProcess, timeoutMs: number, what: string, kill = (): void => void child.kill('SIGKILL')): Promise<CommandResult> {
+export function finished(child: ChildProcess, timeoutMs: number, what: string, kill: () => void): Promise<CommandResult> {
   let output = '';
   child.stdout?.setEncoding('utf8').on('data', (d: string) => (output += d));
   child.stderr?.setEncoding('utf8').on('data', (d: string) => (output += d));
@@ -76,12 +90,7 @@ export class Background {
 
   /** Signals the process group; false once it is gone. */
   signal(signal: NodeJS.Signals): boolean {
-    try {
-      process.kill(-this.child.pid!, signal);
-      return true;
-    } catch {
-      return false;
-    }
+    return signalGroup(this.child, signal);
   }
 
   get text(): string {

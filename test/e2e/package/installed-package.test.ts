@@ -275,11 +275,19 @@ describe.sequential('docs/embedding.md', () => {
       redis.disconnect();
     }, 60_000);
 
-    it('answers /ready', async () => {
-      const ready = await fetch(`${url}/ready`);
-      expect(ready.status).toBe(200);
-      expect(await ready.json()).toEqual({ ready: true, clients: 0 });
-    });
+    it('answers /ready: 503 until the broker and Redis are connected, then 200', async () => {
+      // The Redis client connects on its own after start-up; a readiness probe waits for it.
+      const deadline = Date.now() + 15_000;
+      let last: { status: number; body: unknown };
+      do {
+        const response = await fetch(`${url}/ready`);
+        last = { status: response.status, body: await response.json() };
+        if (last.status === 200) break;
+        expect(last).toEqual({ status: 503, body: { ready: false, clients: 0 } });
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      } while (Date.now() < deadline);
+      expect(last).toEqual({ status: 200, body: { ready: true, clients: 0 } });
+    }, 30_000);
 
     it.each(TRANSPORTS)('over %s: connect, login, request, push, ack, logout', async (transport) => {
       const s = await TestSocket.open(url, transport);
