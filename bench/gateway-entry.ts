@@ -29,9 +29,15 @@ const { config } = loadConfig({
     'frontend.host': '127.0.0.1',
     'frontend.embedded': 'false',
     'frontend.session_secret': 'bench-only-secret-7f3a9c1e5b2d8f4a6c0e1b3d5f7a9c2e',
+    'frontend.shutdownCode': 'bench-only-shutdown-code',
+    // The bench reads no metrics; off, so runs never fight over the metrics port.
+    'frontend.metrics.port': '0',
     'frontend.logLevel': arg('log-level', 'warn'),
     'frontend.rateLimit.burst': '1000000',
     'frontend.rateLimit.perSecond': '1000000',
+    // Every load-generator client comes from 127.0.0.1: the per-address limits would refuse most of them.
+    'frontend.connections.perAddress': '0',
+    'frontend.connections.perAddressPerSecond': '0',
     'cluster.workerCount': workers,
     // The default limits (heapUsed 100 MB, from the original gateway) replace a
     // worker that holds a few thousand clients: scenario (e) would measure restarts.

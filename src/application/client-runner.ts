@@ -2,6 +2,7 @@ import type { Client } from '../domain/client.js';
 import type { AwaitedEffect, Effect, EmitEffect, Outcome } from '../domain/effects.js';
 import type { InboundMessage } from '../domain/inbound-limits.js';
 import type { CloseReason } from '../domain/close-reasons.js';
+import { isLegacyKeyOutcome } from '../domain/reconnect-key.js';
 import type { Clock, Consumer, Delivery, Logger, MessageBus, Metrics, SessionStore, SocketChannel, TimerHandle } from './ports.js';
 
 export interface RunnerDeps {
@@ -12,6 +13,8 @@ export interface RunnerDeps {
   readonly instance: string;
   /** The metrics label of a client event: bounded, whatever clients send. */
   readonly eventLabel: (event: string | undefined) => string;
+  /** This runner's client now carries login `sid` (undefined: none). */
+  readonly watchSid: (runner: ClientRunner, sid: string | undefined) => void;
 }
 
 /**
@@ -56,7 +59,7 @@ export class ClientRunner {
 
   /** The server closes this client's socket (drain, shutdown, logout elsewhere). */
   disconnect(reason: CloseReason): void {
-    this.run(this.client.serverClose(reason));
+    this.run(this.client.serverClose(reason, this.deps.clock.now()));
   }
 
   private onMessage(message: InboundMessage): void {
@@ -125,8 +128,12 @@ export class ClientRunner {
       case 'log':
         this.log[effect.level](effect.detail ?? {}, effect.message);
         return;
+      case 'watchSid':
+        this.deps.watchSid(this, effect.sid);
+        return;
       case 'count':
         if (effect.name === 'bad-agent-message') this.deps.metrics.badAgentMessage();
+        else if (effect.name === 'legacy-key' && isLegacyKeyOutcome(effect.label)) this.deps.metrics.legacyKey(effect.label);
         return;
       case 'dispose':
         this.dispose();

@@ -20,6 +20,10 @@ export type ParsedControlLine =
 export const CONTROL_LOG_LEVELS: readonly LogLevel[] = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
 export const DEFAULT_ROLLING_GAP_MS = 500;
 export const DEFAULT_GRACE_MS = 30_000;
+/** PROTOCOL §5: a shorter resend interval is refused, in the config and in the command. */
+export const MIN_RESEND_INTERVAL_MS = 100;
+/** How much of an unknown command word is logged and echoed (it may be a mistyped code). */
+export const UNKNOWN_WORD_SHOWN = 12;
 const MAX_LINE = 1024;
 const MAX_MS = 24 * 3600 * 1000;
 
@@ -69,9 +73,11 @@ export function parseControlLine(line: string, shutdownCode: string): ParsedCont
     case 'clientcount':
       return args.length === 0 ? { ok: true, command: { name } } : { ok: false, name, error: 'usage: clientcount' };
     case 'loglevel': {
-      const level = args[0];
+      // The original's console speaks winston: verbose and silly are our debug and trace.
+      const given = args[0];
+      const level = given === 'verbose' ? 'debug' : given === 'silly' ? 'trace' : given;
       if (args.length !== 1 || level === undefined || !CONTROL_LOG_LEVELS.includes(level as LogLevel)) {
-        return { ok: false, name, error: `usage: loglevel <${CONTROL_LOG_LEVELS.join('|')}>` };
+        return { ok: false, name, error: `usage: loglevel <${CONTROL_LOG_LEVELS.join('|')}> (verbose = debug, silly = trace)` };
       }
       return { ok: true, command: { name, level: level as LogLevel } };
     }
@@ -79,7 +85,9 @@ export function parseControlLine(line: string, shutdownCode: string): ParsedCont
       if (args.length > 1) return { ok: false, name, error: 'usage: clientmessageresendinterval [ms]' };
       if (args[0] === undefined) return { ok: true, command: { name, ms: undefined } };
       const ms = parseMs(args[0]);
-      if (ms === undefined || ms < 1) return { ok: false, name, error: `ms must be a whole number from 1 to ${MAX_MS}` };
+      if (ms === undefined || ms < MIN_RESEND_INTERVAL_MS) {
+        return { ok: false, name, error: `ms must be a whole number from ${MIN_RESEND_INTERVAL_MS} to ${MAX_MS}` };
+      }
       return { ok: true, command: { name, ms } };
     }
     case 'restart':
@@ -92,11 +100,23 @@ export function parseControlLine(line: string, shutdownCode: string): ParsedCont
       return parseStop(name, rest);
     }
     default:
-      return { ok: false, name, error: 'unknown command' };
+      return { ok: false, name: shortWord(name), error: 'unknown command' };
   }
 }
 
-/** The line for a command word as typed, with the code (if any) replaced: safe to log. */
+/**
+ * An unknown word cut short: `shutdwn` is worth seeing in a log, a code
+ * pasted in its place is not.
+ */
+function shortWord(word: string): string {
+  return word.length > UNKNOWN_WORD_SHOWN ? `${word.slice(0, UNKNOWN_WORD_SHOWN)}…` : word;
+}
+
+/**
+ * An accepted line as it may be logged: the command word and its
+ * arguments, the shutdown code replaced. Rejected lines are logged by
+ * their (parsed, possibly shortened) command word alone.
+ */
 export function describeControlLine(line: string): string {
   const [word = '', ...args] = line.trim().split(/\s+/);
   if (word.toLowerCase() === 'shutdown' && args.length > 0) args[0] = '***';

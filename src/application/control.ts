@@ -71,15 +71,15 @@ export class ControlService {
   async handle(line: string): Promise<void> {
     if (this.stopped) return;
     const parsed = parseControlLine(String(line), this.opts.shutdownCode);
-    // The line may carry the shutdown code: only its sanitised form is logged.
-    const safe = describeControlLine(String(line));
     if (!parsed.ok) {
       if (parsed.name === '') return;
-      this.opts.logger.warn({ command: safe, error: parsed.error }, 'control command rejected');
+      // PROTOCOL §5: by its command word alone. The arguments of a rejected
+      // line may be anything, a code typed in the wrong place included.
+      this.opts.logger.warn({ command: parsed.name, error: parsed.error }, 'control command rejected');
       await this.reply({ pid: this.opts.pid, ok: false, error: parsed.error }, parsed.name);
       return;
     }
-    this.opts.logger.info({ command: safe }, 'control command');
+    this.opts.logger.info({ command: describeControlLine(String(line)) }, 'control command');
     const name = parsed.command.name;
     try {
       const action = await this.run(parsed.command);

@@ -15,6 +15,10 @@ export interface GatewaySettings {
   readonly instance?: string;
   /** ms a reconnect key stays valid. Default 7 days. */
   readonly sessionMaxAgeMs?: number;
+  /** ms a login stays valid, however often its key is renewed. Default 30 days. */
+  readonly loginMaxAgeMs?: number;
+  /** Migration: reconnect keys of the original gateway open until this instant (epoch ms). Default: refused. */
+  readonly legacyKeysAcceptUntil?: number;
   /** ms between re-sends of an unacknowledged push. Default 7500. */
   readonly resendIntervalMs?: number;
   /** Re-sends before a client is taken as broken; 0 = no limit. Default 10. */
@@ -73,6 +77,8 @@ export function resolveSettings(settings: GatewaySettings, randomId: () => strin
       secret: settings.secret,
       previousSecrets: [...(settings.previousSecrets ?? [])],
       maxAgeMs: sessionMaxAgeMs,
+      ...(settings.loginMaxAgeMs !== undefined ? { loginMaxAgeMs: settings.loginMaxAgeMs } : {}),
+      ...(settings.legacyKeysAcceptUntil !== undefined ? { legacyKeys: { acceptUntil: settings.legacyKeysAcceptUntil } } : {}),
     }),
   };
 }

@@ -5,6 +5,7 @@ import type { CloseReason } from '../domain/close-reasons.js';
 import { newClientId } from '../domain/session.js';
 import { ClientRunner } from './client-runner.js';
 import { resolveSettings, type GatewaySettings, type ResolvedSettings } from './gateway-settings.js';
+import { LoginSessions } from './login-sessions.js';
 import {
   TOKENS,
   type ChannelAcceptor,
@@ -28,6 +29,8 @@ export class Gateway implements ChannelAcceptor {
   private readonly settings: ResolvedSettings;
   private clientOptions: ClientOptions;
   private accepting = true;
+  private readonly logins: LoginSessions<ClientRunner>;
+  private readonly unwatch: () => void;
 
   constructor(
     @inject(TOKENS.MessageBus) private readonly bus: MessageBus,
@@ -39,7 +42,11 @@ export class Gateway implements ChannelAcceptor {
   ) {
     this.settings = resolveSettings(settings, newClientId);
     this.clientOptions = this.settings.client;
+    this.logins = new LoginSessions(() => this.clock.now());
+    // Logout ends the login everywhere: every socket carrying its sid, on every instance.
+    this.unwatch = this.store.watchRevocations({ revoked: (sid) => this.onRevoked(sid), resync: () => this.resync() });
   }
+
 
   /** Names this gateway in presence and logs. */
   get instance(): string {
@@ -70,6 +77,7 @@ export class Gateway implements ChannelAcceptor {
         metrics: this.metrics,
         instance: this.settings.instance,
         eventLabel: this.eventLabel,
+        watchSid: this.watchSid,
       },
       this.logger.child({ clientId, socketId: channel.id, transport: channel.transport }),
       (r) => this.forget(r),
@@ -77,6 +85,26 @@ export class Gateway implements ChannelAcceptor {
     this.runners.add(runner);
     this.metrics.clientsConnected(1);
     if (!this.accepting) runner.disconnect('server-shutdown');
+  }
+
+  private readonly watchSid = (runner: ClientRunner, sid: string | undefined): void => {
+    if (this.logins.set(runner, sid)) runner.disconnect('logout');
+  };
+
+  private onRevoked(sid: string): void {
+    for (const runner of this.logins.revoked(sid)) runner.disconnect('logout');
+  }
+
+  /** Revocations may have been missed while the store was away: ask about every live login. */
+  private resync(): void {
+    for (const sid of this.logins.sids()) {
+      this.store.isRevoked(sid).then(
+        (revoked) => {
+          if (revoked) this.onRevoked(sid);
+        },
+        (err: unknown) => this.logger.debug({ err }, 'revocation re-check failed'),
+      );
+    }
   }
 
   private readonly eventLabel = (event: string | undefined): string =>
@@ -122,11 +150,14 @@ export class Gateway implements ChannelAcceptor {
   async close(timeoutMs = 5000): Promise<boolean> {
     this.stopAccepting();
     this.disconnectAll('server-shutdown');
-    return this.waitForClients(timeoutMs);
+    const done = await this.waitForClients(timeoutMs);
+    this.unwatch();
+    return done;
   }
 
   private forget(runner: ClientRunner): void {
     if (!this.runners.delete(runner)) return;
+    this.logins.remove(runner);
     this.metrics.clientsConnected(-1);
     if (this.runners.size === 0) {
       const waiters = this.idleWaiters;

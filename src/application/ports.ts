@@ -1,6 +1,7 @@
 import type { CloseReason } from '../domain/close-reasons.js';
 import type { OutboundEvent } from '../domain/effects.js';
 import type { InboundMessage } from '../domain/inbound-limits.js';
+import type { LegacyKeyOutcome } from '../domain/reconnect-key.js';
 
 export type { CloseReason } from '../domain/close-reasons.js';
 export type { OutboundEvent } from '../domain/effects.js';
@@ -100,17 +101,41 @@ export interface PresenceEntry {
   readonly userId?: string;
 }
 
+/** Told of revocations made anywhere (see SessionStore.watchRevocations). */
+export interface RevocationWatcher {
+  /** `sid` was revoked, on this instance or another. */
+  revoked(sid: string): void;
+  /**
+   * Revocations may have been missed (the subscription was lost and is
+   * back): re-check the sids you care about with isRevoked.
+   */
+  resync(): void;
+}
+
 /**
  * Shared session state across instances: revocation of login sessions, and
  * presence (which clients are connected where).
  *
  * Revocation: once revoke(sid) resolved, isRevoked(sid) is true on every
- * instance until ttl passes. Presence entries of an instance expire when it
- * stops refreshing them (it died).
+ * instance until ttl passes, and every watcher of every instance is told
+ * (at most once, as it happens). Presence entries of an instance expire
+ * when it stops refreshing them (it died).
  */
 export interface SessionStore {
+  /**
+   * Revoke `sid` for ttlMs. If it rejects (the store is away), the store
+   * keeps the revocation, answers isRevoked(sid) true on this instance at
+   * once, tells this instance's watchers, and writes it again until it is
+   * taken or expired.
+   */
   revoke(sid: string, ttlMs: number): Promise<void>;
   isRevoked(sid: string): Promise<boolean>;
+  /**
+   * Be told of every revocation from now on. The store subscribes in the
+   * background, again after every outage, and calls `resync` each time it
+   * is (re)subscribed. The returned function stops the watching.
+   */
+  watchRevocations(watcher: RevocationWatcher): () => void;
   /** Record or update a connected client of `instance`. */
   setPresent(instance: string, entry: PresenceEntry): Promise<void>;
   setAbsent(instance: string, clientId: string): Promise<void>;
@@ -218,6 +243,8 @@ export interface Metrics {
   ackWait(ms: number): void;
   publishConfirm(ms: number): void;
   badAgentMessage(): void;
+  /** A reconnect key of the original gateway was presented (migration window, PROTOCOL §4). */
+  legacyKey(outcome: LegacyKeyOutcome): void;
 }
 
 // --------------------------------------------------------------- DI tokens

@@ -4,7 +4,7 @@ import { isAwaited, type DeliveryRef, type Effect, type Outcome, type PublishEff
 import { errorEmit, parseBody, unknownKeysWarning, warn } from './client-inputs.js';
 import { InboundLimits, type InboundLimitOptions, type InboundMessage, type Refusal } from './inbound-limits.js';
 import { isPlainObject, stringField, type PlainObject } from './plain-object.js';
-import type { KeyFailure, ReconnectKeyCodec } from './reconnect-key.js';
+import { legacyKeyOutcome, type KeyFailure, type LegacyKeyOutcome, type ReconnectKeyCodec } from './reconnect-key.js';
 import { ResendTracker } from './resend-tracker.js';
 import { Session, type SessionState } from './session.js';
 
@@ -38,6 +38,8 @@ interface SuspendedMessage {
   readonly keys: string[];
   readonly index: number;
   readonly state: SessionState;
+  /** A key of the original gateway (counted once its revocation check is back). */
+  readonly legacy: boolean;
 }
 
 const NONE: Effect[] = [];
@@ -58,6 +60,8 @@ export class Client {
   private closingReason: CloseReason | undefined;
   /** Whether the reply queue may have messages for a later session. */
   private everLoggedIn = false;
+  /** The sid last reported with `watchSid`. */
+  private watchedSid: string | undefined;
   private waiting: Waiting | undefined;
   private suspended: SuspendedMessage | undefined;
   private inbox: Array<(now: number) => Effect[]> | undefined;
@@ -112,9 +116,9 @@ export class Client {
   receive(message: InboundMessage, now: number): Effect[] {
     if (this.socketGone) return NONE;
     const refusal = this.limits.admit(message, now);
-    if (refusal) return this.refuse(refusal, message);
+    if (refusal) return this.refuse(refusal, message, now);
     if (this.waiting) {
-      if (this.inbox !== undefined && this.inbox.length >= this.inboxLimit) return this.refuse(this.limits.overflow(), message);
+      if (this.inbox !== undefined && this.inbox.length >= this.inboxLimit) return this.refuse(this.limits.overflow(), message, now);
       return this.defer((at) => this.dispatch(message.event!, message.payload, at));
     }
     return this.settle(this.dispatch(message.event!, message.payload, now));
@@ -145,10 +149,19 @@ export class Client {
     return this.settle(this.close(now));
   }
 
-  /** The server closes this socket (drain, shutdown, logout elsewhere): tell the client why, now. */
-  serverClose(reason: CloseReason): Effect[] {
+  /**
+   * The server closes this socket (drain, shutdown, logout elsewhere): the
+   * client is told why at once, and its close runs as soon as nothing is
+   * awaited (the socket's own close then changes nothing).
+   */
+  serverClose(reason: CloseReason, now: number): Effect[] {
     if (this.socketGone) return NONE;
-    return this.closeByServer(reason);
+    const notice = this.closeByServer(reason);
+    if (this.waiting) {
+      this.defer((at) => this.close(at));
+      return notice;
+    }
+    return this.settle([...notice, ...this.close(now)]);
   }
 
   /** The outcome of the awaited effect that ended the last list. */
@@ -167,13 +180,13 @@ export class Client {
   private afterAwait(waiting: Waiting, outcome: Outcome, now: number): Effect[] {
     switch (outcome.type) {
       case 'consumed':
-        return outcome.ok ? waiting.rest : this.consumeFailed();
+        return outcome.ok ? waiting.rest : this.consumeFailed(now);
       case 'revocation':
         return this.continueReconnect(outcome.result, now);
       case 'revoked':
         if (outcome.ok) return waiting.rest;
         return [
-          { type: 'log', level: 'error', message: 'revocation failed: keys of this login stay valid until they expire' },
+          { type: 'log', level: 'warn', message: 'revocation not yet taken by the session store: it keeps it and retries' },
           ...waiting.rest,
         ];
       case 'cancelled':
@@ -204,14 +217,17 @@ export class Client {
     return effects;
   }
 
-  private refuse(refusal: Refusal, message: InboundMessage): Effect[] {
+  private refuse(refusal: Refusal, message: InboundMessage, now: number): Effect[] {
     const event = message.event !== undefined && message.event !== 'message' ? message.event : undefined;
     const messageId = isPlainObject(message.payload) ? stringField(message.payload, 'messageId') : undefined;
     const effects: Effect[] = [errorEmit(refusal.code, { event, messageId })];
-    if (refusal.disconnect) {
-      effects.push(warn('client keeps sending what is refused: disconnecting'), ...this.closeByServer('rate-limited'));
+    if (!refusal.disconnect) return effects;
+    effects.push(warn('client keeps sending what is refused: disconnecting'), ...this.closeByServer('rate-limited'));
+    if (this.waiting) {
+      this.defer((at) => this.close(at));
+      return effects;
     }
-    return effects;
+    return this.settle([...effects, ...this.close(now)]);
   }
 
   // ------------------------------------------------------------ §2.1 message
@@ -234,7 +250,7 @@ export class Client {
         case 'reconnect': {
           const opened = this.openReconnect(payload.reconnect, now);
           if ('check' in opened) {
-            this.suspended = { payload, keys, index: i, state: opened.check };
+            this.suspended = { payload, keys, index: i, state: opened.check, legacy: opened.legacy };
             effects.push({ type: 'checkRevocation', sid: opened.check.sid! });
             return effects;
           }
@@ -259,14 +275,15 @@ export class Client {
   }
 
   /** §2.1, §4: a valid key resumes; a logged-in one is checked for revocation first. */
-  private openReconnect(value: unknown, now: number): { effects: Effect[] } | { check: SessionState } {
+  private openReconnect(value: unknown, now: number): { effects: Effect[] } | { check: SessionState; legacy: boolean } {
     if (this.isStarted) return { effects: [errorEmit('BAD_REQUEST')] };
     const id = isPlainObject(value) ? stringField(value, 'reconnectId') : undefined;
     if (id === undefined) return { effects: this.invalidKey('malformed') };
     const opened = this.keys.open(id, now);
-    if (!opened.ok) return { effects: this.invalidKey(opened.reason) };
-    if (opened.state.sid !== undefined) return { check: opened.state };
-    return { effects: this.resumeSession(opened.state) };
+    const legacy = opened.legacy === true;
+    if (!opened.ok) return { effects: [...legacyCount(legacyKeyOutcome(opened)), ...this.invalidKey(opened.reason)] };
+    if (opened.state.sid !== undefined) return { check: opened.state, legacy };
+    return { effects: [...legacyCount(legacyKeyOutcome(opened)), ...this.resumeSession(opened.state)] };
   }
 
   private continueReconnect(result: 'valid' | 'revoked' | 'unavailable', now: number): Effect[] {
@@ -277,10 +294,13 @@ export class Client {
       return [
         warn('revocation check failed: client asked to retry with its key'),
         errorEmit('AGENT_UNAVAILABLE', { message: 'The session store is unavailable; reconnect with the same key.' }),
-        ...this.closeByServer('store-unavailable'),
+        ...this.endByServer('store-unavailable', now),
       ];
     }
-    const effects = result === 'valid' ? this.resumeSession(s.state) : this.invalidKey('revoked');
+    const effects = [
+      ...legacyCount(s.legacy ? (result === 'valid' ? 'accepted' : 'invalid') : undefined),
+      ...(result === 'valid' ? this.resumeSession(s.state) : this.invalidKey('revoked')),
+    ];
     return this.messageKeys(s.payload, s.keys, s.index + 1, effects, now);
   }
 
@@ -296,7 +316,7 @@ export class Client {
     this.current = Session.resumed(state, this.current.clientId);
     const s = this.current;
     if (s.isLoggedIn) this.everLoggedIn = true;
-    const effects = this.start();
+    const effects = [...this.sidChange(), ...this.start()];
     if (s.isLoggedIn && s.state.existingClientId !== undefined && s.state.existingClientId !== s.clientId) {
       effects.push(this.agentPublish('reconnect', this.router.reconnectRequest(s)));
     }
@@ -310,11 +330,11 @@ export class Client {
   }
 
   /** Without its reply queue the client would wait forever: tell it to come back with its key. */
-  private consumeFailed(): Effect[] {
+  private consumeFailed(now: number): Effect[] {
     return [
       { type: 'log', level: 'error', message: 'could not consume the reply queue' },
       errorEmit('AGENT_UNAVAILABLE'),
-      ...this.closeByServer('broker-unavailable'),
+      ...this.endByServer('broker-unavailable', now),
     ];
   }
 
@@ -353,13 +373,14 @@ export class Client {
 
   /** §2.4, whatever the payload was. */
   private logout(now: number): Effect[] {
-    if (!this.isStarted || !this.current.isLoggedIn) return this.closeByServer('logout');
+    if (!this.isStarted || !this.current.isLoggedIn) return this.endByServer('logout', now);
     const effects: Effect[] = [this.agentPublish('disconnectAuth', this.router.disconnectAuthRequest(this.current))];
     const sid = this.current.logout();
     // Decided now: whatever arrives while the revocation is written belongs to a later session.
     const closing = this.closeByServer('logout');
+    effects.push(...this.sidChange());
     if (sid !== undefined) effects.push({ type: 'revoke', sid, ttlMs: this.keys.revocationTtlMs });
-    effects.push(...this.sessionUpdate(now), this.presence(true), ...closing);
+    effects.push(...this.sessionUpdate(now), this.presence(true), ...closing, ...this.close(now));
     return effects;
   }
 
@@ -385,19 +406,22 @@ export class Client {
     const effects: Effect[] = [];
     const s = this.current;
     if (meaning.kind === 'login') {
-      s.login(meaning.login);
+      const { replacedSid } = s.login(meaning.login, now);
       this.everLoggedIn = true;
+      effects.push(...this.sidChange());
+      // Another user's login replaced this one: its keys must die too.
+      if (replacedSid !== undefined) effects.push({ type: 'revoke', sid: replacedSid, ttlMs: this.keys.revocationTtlMs });
       const followUp = this.router.loginFollowUp(s);
       effects.push(this.agentPublish(followUp.routingKey, followUp.body), this.presence(true));
     } else if (meaning.kind === 'logout') {
       const wasLoggedIn = s.isLoggedIn;
       s.logout();
-      if (wasLoggedIn) effects.push(this.presence(true));
+      if (wasLoggedIn) effects.push(this.presence(true), ...this.sidChange());
     } else if (meaning.kind === 'reconnect-response') {
       const wasLoggedIn = s.isLoggedIn;
       if (meaning.logout) s.logout();
       s.clearExistingClientId();
-      if (wasLoggedIn && !s.isLoggedIn) effects.push(this.presence(true));
+      if (wasLoggedIn && !s.isLoggedIn) effects.push(this.presence(true), ...this.sidChange());
     }
 
     effects.push({ type: 'emit', event: 'push', data: message });
@@ -411,7 +435,7 @@ export class Client {
   /** §3.3 step 5: re-send what is due, or give up on a client that never acks. */
   private onTimer(now: number): Effect[] {
     const { effects, broken } = this.resends.tick(now);
-    return broken ? this.closeByServer('resend-limit') : effects;
+    return broken ? this.endByServer('resend-limit', now) : effects;
   }
 
   private onConsumerCancelled(now: number): Effect[] {
@@ -470,6 +494,14 @@ export class Client {
     return [{ type: 'emit', event: 'gatewayConnectAck', data: key }];
   }
 
+  /** §2.4: the login this client carries, reported as soon as it changes (before any revocation it causes). */
+  private sidChange(): Effect[] {
+    const sid = this.current.state.sid;
+    if (sid === this.watchedSid) return NONE;
+    this.watchedSid = sid;
+    return [{ type: 'watchSid', sid }];
+  }
+
   private presence(present: boolean): Effect {
     return { type: 'presence', clientId: this.current.clientId, userId: this.current.state.userId, present };
   }
@@ -477,4 +509,9 @@ export class Client {
   private agentPublish(routingKey: string, body: Record<string, unknown>): PublishEffect {
     return { type: 'publish', routingKey, body, replyTo: this.current.clientId, onConfirmed: NONE, onFailed: NONE };
   }
+}
+
+/** A key of the original gateway is counted by outcome (migration window). */
+function legacyCount(outcome: LegacyKeyOutcome | undefined): Effect[] {
+  return outcome === undefined ? NONE : [{ type: 'count', name: 'legacy-key', label: outcome }];
 }

@@ -112,6 +112,15 @@ export interface PresenceEffect {
   readonly present: boolean;
 }
 
+/**
+ * The login this client's session now carries (undefined: none). When that
+ * sid is revoked anywhere, the client is closed (`logout`).
+ */
+export interface WatchSidEffect {
+  readonly type: 'watchSid';
+  readonly sid: string | undefined;
+}
+
 /** The client is finished: the executor releases what it holds for it. */
 export interface DisposeEffect {
   readonly type: 'dispose';
@@ -145,6 +154,7 @@ export type Effect =
   | CancelScheduleEffect
   | DisconnectSocketEffect
   | PresenceEffect
+  | WatchSidEffect
   | DisposeEffect
   | LogEffect
   | CountEffect

@@ -30,6 +30,12 @@ export interface InboundMessage {
   readonly bytes: number;
   /** It carried binary data (a binary Socket.IO event or a binary WebSocket frame). */
   readonly binary: boolean;
+  /**
+   * The transport did not decode it because it is over the size limit:
+   * `payload` holds at most the `messageId` read cheaply from its start.
+   * Refused as PAYLOAD_TOO_LARGE whatever `bytes` says.
+   */
+  readonly unparsed?: boolean;
 }
 
 const REFUSED = {
@@ -62,7 +68,7 @@ export class InboundLimits {
 
   /** undefined: admitted. */
   admit(message: InboundMessage, now: number): Refusal | undefined {
-    if (message.bytes > this.options.maxPayloadBytes) return this.strike() ? REFUSED.tooLargeLast : REFUSED.tooLarge;
+    if (message.bytes > this.options.maxPayloadBytes || message.unparsed === true) return this.strike() ? REFUSED.tooLargeLast : REFUSED.tooLarge;
     const bucket = message.event === 'message' && isAckOnly(message.payload) ? this.ackBucket : this.bucket;
     if (!bucket.take(now)) return this.strike() ? REFUSED.rateLast : REFUSED.rate;
     if (message.binary || message.event === undefined) return REFUSED.bad;

@@ -1,4 +1,5 @@
 import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes } from 'node:crypto';
+import { looksLikeLegacyKey, openLegacyKey, type LegacyKeyFailure } from './legacy-reconnect-key.js';
 import { isPlainObject, type PlainObject } from './plain-object.js';
 import type { SessionState } from './session.js';
 
@@ -11,12 +12,59 @@ export interface ReconnectKeyOptions {
   secret: string;
   /** Rotation: keys sealed with these still open (§4). */
   previousSecrets?: string[];
+  /** Age of a key (since it was sealed) after which it no longer opens. */
   maxAgeMs: number;
+  /** Age of a login (its sealed `loginAt`) after which its keys no longer open. Default 30 days. */
+  loginMaxAgeMs?: number;
+  /**
+   * Migration window: keys issued by the original gateway (signed with
+   * `secret` or one of `previousSecrets`) open until `acceptUntil` (epoch
+   * ms), and fail with `legacy-expired` from then on. Absent: they are
+   * refused as malformed, like any other foreign string.
+   */
+  legacyKeys?: { acceptUntil: number };
 }
 
-export type KeyFailure = 'oversize' | 'malformed' | 'unknown-kid' | 'bad-tag' | 'expired' | 'public-mismatch' | 'revoked';
+/** `legacy-expired`: a genuine key of the original gateway, presented after the migration window. */
+export type KeyFailure =
+  | 'oversize'
+  | 'malformed'
+  | 'unknown-kid'
+  | 'bad-tag'
+  | 'expired'
+  | 'login-expired'
+  | 'public-mismatch'
+  | 'revoked'
+  | 'legacy-expired';
 
-export type OpenResult = { ok: true; state: SessionState; savedAt: number } | { ok: false; reason: KeyFailure };
+export const DEFAULT_LOGIN_MAX_AGE_MS = 30 * 24 * 3600_000;
+
+/** `legacy: true` marks a key of the original gateway (opened or not), for counting and logs. */
+export type OpenResult =
+  | { ok: true; state: SessionState; savedAt: number; legacy?: true }
+  | { ok: false; reason: KeyFailure; legacy?: true };
+
+/** How a legacy key fared, for the metric; undefined for our own keys. */
+export const LEGACY_KEY_OUTCOMES = ['accepted', 'expired', 'invalid'] as const;
+export type LegacyKeyOutcome = (typeof LEGACY_KEY_OUTCOMES)[number];
+
+export function isLegacyKeyOutcome(value: unknown): value is LegacyKeyOutcome {
+  return (LEGACY_KEY_OUTCOMES as readonly unknown[]).includes(value);
+}
+
+export function legacyKeyOutcome(result: OpenResult): LegacyKeyOutcome | undefined {
+  if (!result.legacy) return undefined;
+  if (result.ok) return 'accepted';
+  return result.reason === 'legacy-expired' || result.reason === 'expired' ? 'expired' : 'invalid';
+}
+
+const LEGACY_REASONS: Readonly<Record<LegacyKeyFailure, KeyFailure>> = {
+  oversize: 'oversize',
+  malformed: 'malformed',
+  'bad-signature': 'bad-tag',
+  expired: 'expired',
+  'window-closed': 'legacy-expired',
+};
 
 /** §4: refused before any decoding. */
 export const MAX_KEY_LENGTH = 8192;
@@ -61,6 +109,11 @@ function stateFrom(sealed: PlainObject): SessionState | undefined {
     if (typeof value !== 'string') return undefined;
     state[key] = value;
   }
+  const loginAt = sealed.loginAt;
+  if (loginAt !== undefined) {
+    if (typeof loginAt !== 'number' || !Number.isFinite(loginAt)) return undefined;
+    state.loginAt = loginAt;
+  }
   const ids = sealed.existingClientIds;
   if (ids !== undefined) {
     if (!Array.isArray(ids) || !ids.every((id): id is string => typeof id === 'string')) return undefined;
@@ -83,21 +136,36 @@ export class ReconnectKeyCodec {
   private readonly current: DerivedKey;
   private readonly byKid = new Map<string, Buffer>();
   private readonly maxAgeMs: number;
+  private readonly loginMaxAgeMs: number;
+  private readonly legacy: { secrets: string[]; acceptUntil: number } | undefined;
 
   constructor(options: ReconnectKeyOptions) {
     if (!(options.maxAgeMs > 0)) throw new RangeError('reconnect key maxAgeMs must be positive');
+    if (options.loginMaxAgeMs !== undefined && !(options.loginMaxAgeMs > 0)) throw new RangeError('reconnect key loginMaxAgeMs must be positive');
     this.maxAgeMs = options.maxAgeMs;
+    this.loginMaxAgeMs = options.loginMaxAgeMs ?? DEFAULT_LOGIN_MAX_AGE_MS;
     this.current = derive(options.secret);
     this.byKid.set(this.current.kid, this.current.key);
     for (const secret of options.previousSecrets ?? []) {
       const derived = derive(secret);
       if (!this.byKid.has(derived.kid)) this.byKid.set(derived.kid, derived.key);
     }
+    if (options.legacyKeys) {
+      if (!Number.isFinite(options.legacyKeys.acceptUntil)) throw new RangeError('legacyKeys.acceptUntil must be a finite epoch ms');
+      this.legacy = { secrets: [options.secret, ...(options.previousSecrets ?? [])], acceptUntil: options.legacyKeys.acceptUntil };
+    }
   }
 
-  /** How long a revocation must be remembered: as long as any key of the login could open. */
+  /**
+   * How long a revocation must be remembered: as long as any key of the
+   * login could open. The last key of a revoked login is sealed at most a
+   * moment after the revocation (every socket still carrying it is closed),
+   * and may be dated ahead by the allowed clock skew; a key lives maxAge.
+   * The skew is counted twice to cover the gateway that revokes being
+   * behind the one that sealed.
+   */
   get revocationTtlMs(): number {
-    return this.maxAgeMs + MAX_CLOCK_SKEW_MS;
+    return Math.min(this.maxAgeMs, this.loginMaxAgeMs) + 2 * MAX_CLOCK_SKEW_MS;
   }
 
   seal(state: SessionState, now: number): string {
@@ -128,6 +196,7 @@ export class ReconnectKeyCodec {
 
   private openUnsafe(key: unknown, now: number): OpenResult {
     if (typeof key !== 'string') return fail('malformed');
+    if (this.legacy && looksLikeLegacyKey(key)) return this.openLegacy(key, now, this.legacy);
     if (key.length > MAX_KEY_LENGTH) return fail('oversize');
 
     const halves = key.split(';');
@@ -168,11 +237,28 @@ export class ReconnectKeyCodec {
     if (!state || typeof savedAt !== 'number' || !Number.isFinite(savedAt)) return fail('malformed');
 
     if (now - savedAt >= this.maxAgeMs || savedAt - now > MAX_CLOCK_SKEW_MS) return fail('expired');
+    // A login sealed before loginAt existed is at least as old as its key.
+    if (state.sid !== undefined && state.loginAt === undefined) state.loginAt = savedAt;
+    if (state.loginAt !== undefined && (now - state.loginAt >= this.loginMaxAgeMs || state.loginAt - now > MAX_CLOCK_SKEW_MS)) {
+      return fail('login-expired');
+    }
 
     for (const field of PUBLIC_FIELDS) {
       if (pub[field] !== state[field]) return fail('public-mismatch');
     }
     return { ok: true, state, savedAt };
+  }
+
+  private openLegacy(key: string, now: number, legacy: { secrets: string[]; acceptUntil: number }): OpenResult {
+    const opened = openLegacyKey(key, now, { ...legacy, maxAgeMs: this.maxAgeMs });
+    if (!opened.ok) return { ok: false, reason: LEGACY_REASONS[opened.reason], legacy: true };
+    const state: SessionState = { ...opened.state };
+    if (state.sid !== undefined) {
+      // The original knew no login time: its key's own date is the best bound there is.
+      state.loginAt ??= opened.savedAt;
+      if (now - state.loginAt >= this.loginMaxAgeMs) return { ok: false, reason: 'login-expired', legacy: true };
+    }
+    return { ok: true, state, savedAt: opened.savedAt, legacy: true };
   }
 }
 

@@ -11,9 +11,14 @@ export interface SessionFields {
   userId?: string;
 }
 
-/** What a reconnect key seals. `sid` names one login; logout revokes it. */
+/**
+ * What a reconnect key seals. `sid` names one login; logout revokes it.
+ * `loginAt` (ms) is when that login happened: resuming never moves it, so
+ * a chain of resumes cannot keep a login alive past `loginMaxAge`.
+ */
 export interface SessionState extends SessionFields {
   sid?: string;
+  loginAt?: number;
 }
 
 export interface LoginData {
@@ -56,6 +61,7 @@ export class Session {
     if (old.token !== undefined) fields.token = old.token;
     if (old.userId !== undefined) fields.userId = old.userId;
     if (old.sid !== undefined) fields.sid = old.sid;
+    if (old.loginAt !== undefined) fields.loginAt = old.loginAt;
     fields.existingClientId = old.clientId;
     fields.existingClientIds = [...(old.existingClientIds ?? []), old.clientId].slice(-MAX_EXISTING_CLIENT_IDS);
     return new Session(fields);
@@ -83,19 +89,28 @@ export class Session {
     this.dirty = false;
   }
 
-  /** Every login gets a new sid, so a later logout kills only keys of this login. */
-  login(data: LoginData): void {
-    const next: SessionState = { ...this.fields, userId: data.userId, sid: newSid() };
+  /**
+   * A login never leaves an earlier login's sid alive unnoticed: the same
+   * user again (a re-authentication, or a login reply delivered twice)
+   * keeps the sid, so one logout still revokes every key of that login;
+   * another user gets a new sid, and the replaced one is returned for the
+   * caller to revoke.
+   */
+  login(data: LoginData, now: number): { replacedSid: string | undefined } {
+    const previous = this.fields.sid;
+    const sameUser = previous !== undefined && this.fields.userId === data.userId;
+    const next: SessionState = { ...this.fields, userId: data.userId, sid: sameUser ? previous : newSid(), loginAt: now };
     if (data.token !== undefined) next.token = data.token;
     else delete next.token;
     // A login reply without a deviceId does not mean the device went away.
     if (data.deviceId !== undefined) next.deviceId = data.deviceId;
     this.fields = next;
     this.dirty = true;
+    return { replacedSid: sameUser ? undefined : previous };
   }
 
   logout(): string | undefined {
-    const { userId, token, sid, ...rest } = this.fields;
+    const { userId, token, sid, loginAt: _loginAt, ...rest } = this.fields;
     if (userId === undefined && token === undefined && sid === undefined) return undefined;
     this.fields = rest;
     this.dirty = true;

@@ -4,7 +4,9 @@ import { Command, InvalidArgumentError } from 'commander';
 import { startFlashPolicyServer } from '../adapters/flash/flash-policy-server.js';
 import { runClusterWorker, runSingleProcess, runSupervisor } from './cluster/index.js';
 import { controlChannelFor } from './container/index.js';
-import { assertProductionSafe, ConfigError, httpsOptions, loadConfig, type GatewayConfig } from './config/index.js';
+import {
+  assertProductionSafe, ConfigError, httpsOptions, loadConfig, withTypoHint, type GatewayConfig, type LoadedConfig,
+} from './config/index.js';
 import { runConsole } from './console.js';
 import { createLogger } from './logger.js';
 
@@ -37,20 +39,30 @@ function overrides(flags: Flags): Record<string, unknown> {
   return argv;
 }
 
-function load(file: string | undefined, flags: Flags): { config: GatewayConfig; warnings: string[] } {
+function load(file: string | undefined, flags: Flags): LoadedConfig {
   return loadConfig({ ...(file !== undefined ? { file } : {}), argv: overrides(flags) });
 }
 
+/** Runs a start-up check; its ConfigError names first the misspelt key that caused it, if any. */
+function check(loaded: LoadedConfig, fn: (config: GatewayConfig) => unknown): void {
+  try {
+    fn(loaded.config);
+  } catch (err) {
+    throw err instanceof ConfigError ? withTypoHint(err, loaded) : err;
+  }
+}
+
 export async function runServer(file: string | undefined, flags: Flags): Promise<void> {
-  const { config, warnings } = load(file, flags);
+  const loaded = load(file, flags);
+  const { config, warnings } = loaded;
   const logger = createLogger(config, { bindings: cluster.isWorker ? { worker: process.env.ASGW_WORKER_SLOT } : {} });
   // Workers check too: after a restart they read a config file that may have changed.
-  assertProductionSafe(config);
+  check(loaded, assertProductionSafe);
   if (cluster.isWorker) return runClusterWorker(config, logger);
   for (const w of warnings) logger.warn(w);
   // Read the TLS files once here: a missing one stops start-up naming its
   // key, instead of every worker failing and restarting.
-  if (config.frontend.ssl) httpsOptions(config);
+  if (config.frontend.ssl) check(loaded, httpsOptions);
 
   const flash = config.frontend.flash_policy_port > 0
     ? await startFlashPolicyServer(config.frontend.flash_policy_port, config.frontend.host, logger.child({ component: 'flash' }))

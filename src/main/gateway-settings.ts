@@ -1,20 +1,32 @@
 import type { GatewaySettings } from '../application/gateway-settings.js';
+import type { HandshakeGuardOptions } from '../adapters/edge/handshake-guard.js';
+import { clientAddressResolver } from '../adapters/edge/client-address.js';
+import { OriginPolicy } from '../adapters/edge/origin-policy.js';
 import type { SocketIoTransportOptions } from '../adapters/socketio/socketio-transport.js';
 import type { WebSocketTransportOptions } from '../adapters/websocket/websocket-transport.js';
-import { ConfigError, type GatewayConfig } from './config/index.js';
+import { ConfigError, instantOf, type GatewayConfig } from './config/index.js';
 
 /** The gateway core's settings from the configuration. */
 export function gatewaySettings(config: GatewayConfig, instance: string): GatewaySettings {
   const f = config.frontend;
+  const legacyKeysAcceptUntil = instantOf(f.legacyKeys.acceptUntil);
   return {
     secret: f.session_secret,
     previousSecrets: f.previous_session_secrets,
     instance,
     sessionMaxAgeMs: f.sessionMaxAge,
+    loginMaxAgeMs: f.loginMaxAge,
+    ...(legacyKeysAcceptUntil !== undefined ? { legacyKeysAcceptUntil } : {}),
     resendIntervalMs: f.clientMessageResendInterval,
     maxResends: f.maxResends,
     maxPayloadBytes: f.maxPayloadBytes,
-    rateLimit: { ...f.rateLimit },
+    rateLimit: {
+      burst: f.rateLimit.burst,
+      perSecond: f.rateLimit.perSecond,
+      ackBurst: f.rateLimit.ackBurst,
+      ackPerSecond: f.rateLimit.ackPerSecond,
+      disconnectAfter: f.rateLimit.disconnectAfter,
+    },
     events: { unauthenticated: config.gateway.events.unauthenticated, authenticated: config.gateway.events.authenticated },
   };
 }
@@ -31,6 +43,7 @@ export function socketIoOptions(config: GatewayConfig): SocketIoTransportOptions
     transports,
     pingIntervalMs: s.interval * 1000,
     pingTimeoutMs: s.timeout * 1000,
+    maxPayloadBytes: config.frontend.maxPayloadBytes,
     // Packets between maxPayloadBytes and this get PAYLOAD_TOO_LARGE; beyond
     // it the transport closes the connection before anything is parsed.
     maxHttpBufferSize: Math.max(4 * config.frontend.maxPayloadBytes, 1_000_000),
@@ -47,7 +60,41 @@ export function webSocketOptions(config: GatewayConfig): WebSocketTransportOptio
     path,
     pingIntervalMs: s.interval * 1000,
     pingTimeoutMs: s.timeout * 1000,
+    maxPayloadBytes: config.frontend.maxPayloadBytes,
     maxFrameBytes: 4 * config.frontend.maxPayloadBytes,
     foreignUpgradePaths: [s.path],
   };
+}
+
+/**
+ * The checks on every new connection, both transports (issue 10):
+ * `frontend.allowedOrigins`, `frontend.connections.*`, `frontend.trustProxy`.
+ * A malformed origin or proxy address stops start-up with the key named.
+ */
+export function handshakeGuardOptions(config: GatewayConfig): HandshakeGuardOptions {
+  const f = config.frontend;
+  try {
+    new OriginPolicy(f.allowedOrigins);
+  } catch (err) {
+    throw new ConfigError('frontend.allowedOrigins', (err as Error).message);
+  }
+  try {
+    clientAddressResolver(f.trustProxy);
+  } catch (err) {
+    throw new ConfigError('frontend.trustProxy', `${(err as Error).message} (addresses, CIDRs, loopback, linklocal or uniquelocal)`);
+  }
+  return {
+    allowedOrigins: f.allowedOrigins,
+    perAddress: f.connections.perAddress,
+    perAddressPerSecond: f.connections.perAddressPerSecond,
+    trustedProxies: f.trustProxy,
+  };
+}
+
+/** Pages allowed to use Socket.IO long-polling across origins: those of `frontend.allowedOrigins`, if any. */
+export function corsOrigins(config: GatewayConfig): ((origin: string) => boolean) | undefined {
+  const allowed = config.frontend.allowedOrigins;
+  if (allowed.length === 0) return undefined;
+  const policy = new OriginPolicy(allowed);
+  return (origin) => policy.check(origin, undefined) === undefined;
 }

@@ -1,16 +1,15 @@
-import cluster from 'node:cluster';
 import { hostname } from 'node:os';
 import type { AddressInfo } from 'node:net';
 import fastify, { type FastifyServerOptions } from 'fastify';
 import { Gateway } from '../application/gateway.js';
 import { TOKENS, type ControlChannel, type Logger, type MessageBus, type Metrics, type SessionStore } from '../application/ports.js';
 import { registerHttpRoutes, type Readiness } from '../adapters/http/routes.js';
-import { workerClusterMetrics } from '../adapters/metrics/cluster-metrics.js';
 import { PromMetrics } from '../adapters/metrics/prom-metrics.js';
 import { registerClientAssets } from '../client/serve.js';
 import { httpsOptions, type GatewayConfig } from './config/index.js';
 import { createContainer, MAIN_TOKENS, type TransportMount, type WorkerServices } from './container/index.js';
 import { createLogger, type RootLogger } from './logger.js';
+import { serveWorkerMetrics } from './metrics-endpoint.js';
 
 export interface RunningWorker {
   /** The port actually bound. */
@@ -61,11 +60,9 @@ export async function startWorker(config: GatewayConfig, opts: StartWorkerOption
     const redis = store.isConnected();
     return { ready: broker && redis && !closing, broker, redis };
   };
-  const ownMetrics = (): Promise<string> => metrics.metricsText?.() ?? Promise.resolve('');
-  registerHttpRoutes(app, {
-    readiness,
-    metricsText: cluster.isWorker && metrics instanceof PromMetrics ? workerClusterMetrics(metrics.registry) : ownMetrics,
-  });
+  registerHttpRoutes(app, { readiness });
+  // /metrics is never on the client port (frontend.metrics.*; a cluster worker hands its registry to the supervisor).
+  const metricsEndpoint = await serveWorkerMetrics(config, logger, metrics as Metrics & { registry?: PromMetrics['registry'] });
   await registerClientAssets(app, { demo: config.frontend.embedded });
 
   // Presence of this worker's clients expires if the worker dies.
@@ -104,6 +101,7 @@ export async function startWorker(config: GatewayConfig, opts: StartWorkerOption
     clearInterval(presenceTimer);
     if (!(await gateway.close(5000))) logger.warn({ left: gateway.clientCount }, 'clients still closing at shutdown');
     await app.close();
+    await metricsEndpoint.close();
     await services.close();
     logger.info('gateway closed');
   };

@@ -40,6 +40,24 @@ export function sessionStoreContract(name: string, factory: () => Promise<Sessio
       expect(await fx.peer.isRevoked('sid-2')).toBe(false);
     });
 
+    it('tells every watcher of every instance of a revocation, and stops when unwatched', async () => {
+      const heard: string[] = [];
+      const heardHere: string[] = [];
+      let resyncs = 0;
+      const unwatch = fx.peer.watchRevocations({ revoked: (sid) => heard.push(sid), resync: () => resyncs++ });
+      const unwatchHere = fx.store.watchRevocations({ revoked: (sid) => heardHere.push(sid), resync: () => undefined });
+      // Subscribed (the first resync says so) before anything is published.
+      await eventually(async () => resyncs > 0, true);
+      await fx.store.revoke('sid-w1', 60_000);
+      await eventually(async () => heard.includes('sid-w1') && heardHere.includes('sid-w1'), true);
+      unwatch();
+      unwatchHere();
+      await fx.store.revoke('sid-w2', 60_000);
+      await fx.store.revoke('sid-w3', 60_000);
+      await new Promise((r) => setTimeout(r, 50));
+      expect(heard).toEqual(['sid-w1']);
+    });
+
     it('forgets a revocation once its ttl has passed', async () => {
       await fx.store.revoke('short', 30);
       await eventually(() => fx.peer.isRevoked('short'), false);

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GatewayProcess } from '../support/gateway-process.js';
 import { startFleet, type FleetClient } from './lib/fleet.js';
+import { freePort } from '../support/free-port.js';
 import { sampleGateway, type GatewaySample } from './lib/gateway-metrics.js';
 import { startGatewayProcess, startStack, type RealStack } from './lib/real-stack.js';
 import { printReport } from './lib/report.js';
@@ -19,10 +20,14 @@ const REQUEST_EVERY_MS = 4_000;
 describe(`soak: ${scale.soakClients} clients for ${scale.soakMs / 60_000} min`, () => {
   let stack: RealStack;
   let gateway: GatewayProcess;
+  /** /metrics is on the metrics port, not the client port. */
+  let metricsUrl: string;
 
   beforeAll(async () => {
     stack = await startStack('soak');
-    gateway = await startGatewayProcess(stack);
+    const metricsPort = await freePort();
+    metricsUrl = `http://127.0.0.1:${metricsPort}`;
+    gateway = await startGatewayProcess(stack, { 'frontend.metrics.port': metricsPort });
   }, 120_000);
 
   afterAll(async () => {
@@ -31,7 +36,7 @@ describe(`soak: ${scale.soakClients} clients for ${scale.soakMs / 60_000} min`, 
   }, 60_000);
 
   it('RSS, event-loop lag, handles and timers stay flat', async () => {
-    const idle = await sampleGateway(gateway.url);
+    const idle = await sampleGateway(metricsUrl);
     const clients: FleetClient[] = await startFleet(gateway.url, scale.soakClients, { initialMs: 500, maxMs: 10_000 });
     let requests = 0;
     let failures = 0;
@@ -50,7 +55,7 @@ describe(`soak: ${scale.soakClients} clients for ${scale.soakMs / 60_000} min`, 
       const end = Date.now() + scale.soakMs;
       while (Date.now() < end) {
         await sleep(Math.min(15_000, Math.max(1_000, scale.soakMs / 20)));
-        const s = await sampleGateway(gateway.url);
+        const s = await sampleGateway(metricsUrl);
         samples.push(s);
         process.stdout.write(`[soak] ${JSON.stringify(s)} requests ${requests} failures ${failures}\n`);
       }
@@ -59,10 +64,10 @@ describe(`soak: ${scale.soakClients} clients for ${scale.soakMs / 60_000} min`, 
     }
     await sleep(2_000);
     for (const c of clients) c.close();
-    let after = await sampleGateway(gateway.url);
+    let after = await sampleGateway(metricsUrl);
     for (let i = 0; i < 50 && after.clients > 0; i++) {
       await sleep(200);
-      after = await sampleGateway(gateway.url);
+      after = await sampleGateway(metricsUrl);
     }
     // Warm-up: the first quarter of the run; then compare with the last quarter.
     const q = Math.max(1, Math.floor(samples.length / 4));

@@ -2,10 +2,12 @@ import type { AddressInfo } from 'node:net';
 import fastify, { type FastifyInstance } from 'fastify';
 import { ReconnectKeyCodec } from '../../src/domain/reconnect-key.js';
 import type { Gateway } from '../../src/application/gateway.js';
+import type { GatewaySettings } from '../../src/application/gateway-settings.js';
 import { SystemClock } from '../../src/adapters/clock/system-clock.js';
 import { DemoAgent } from '../../src/adapters/demo/demo-agent.js';
 import { InMemoryMessageBus } from '../../src/adapters/memory/in-memory-message-bus.js';
 import { InMemorySessionStore } from '../../src/adapters/memory/in-memory-session-store.js';
+import { HandshakeGuard, type HandshakeGuardOptions } from '../../src/adapters/edge/handshake-guard.js';
 import { registerSocketIoTransport } from '../../src/adapters/socketio/socketio-transport.js';
 import { registerWebSocketTransport } from '../../src/adapters/websocket/websocket-transport.js';
 import { createGateway } from '../../src/library/create-gateway.js';
@@ -19,12 +21,22 @@ export interface EmbeddedGatewayOptions {
   maxResends?: number;
   sessionMaxAgeMs?: number;
   maxPayloadBytes?: number;
-  rateLimit?: { burst: number; perSecond: number; disconnectAfter: number; ackBurst?: number; ackPerSecond?: number };
+  rateLimit?: GatewaySettings['rateLimit'];
   /** Start the demo agent (default true). */
   demoAgent?: boolean;
+  /** Migration window for the original gateway's keys (epoch ms). */
+  legacyKeysAcceptUntil?: number;
+  /** A store shared with other gateways (instances of one deployment). */
+  store?: InMemorySessionStore;
   /** Socket.IO ping interval / timeout (ms), also the WebSocket heartbeat. */
   pingIntervalMs?: number;
   pingTimeoutMs?: number;
+  /** Origin and per-address checks on both transports (none when absent), logged to `logger`. */
+  guard?: HandshakeGuardOptions;
+  /** Socket.IO transports (default websocket only). */
+  socketIoTransports?: Array<'websocket' | 'polling'>;
+  /** Socket.IO CORS: pages of these origins may use long-polling. */
+  corsOrigins?: (origin: string) => boolean;
 }
 
 export interface EmbeddedGateway {
@@ -52,7 +64,7 @@ export interface EmbeddedGateway {
  */
 export async function startEmbeddedGateway(opts: EmbeddedGatewayOptions = {}): Promise<EmbeddedGateway> {
   const bus = new InMemoryMessageBus();
-  const store = new InMemorySessionStore();
+  const store = opts.store ?? new InMemorySessionStore();
   const clock = new SystemClock();
   const logger = new MemoryLogger();
   const metrics = new CountingMetrics();
@@ -73,24 +85,31 @@ export async function startEmbeddedGateway(opts: EmbeddedGatewayOptions = {}): P
       maxResends: opts.maxResends ?? 10,
       maxPayloadBytes,
       rateLimit: opts.rateLimit ?? { burst: 1000, perSecond: 1000, disconnectAfter: 20 },
+      ...(opts.legacyKeysAcceptUntil !== undefined ? { legacyKeysAcceptUntil: opts.legacyKeysAcceptUntil } : {}),
     },
   });
   const app = fastify({ logger: false });
   const pingIntervalMs = opts.pingIntervalMs ?? 20_000;
   const pingTimeoutMs = opts.pingTimeoutMs ?? 20_000;
+  const guard = opts.guard ? new HandshakeGuard(opts.guard, logger.child({ component: 'edge' })) : undefined;
   await registerSocketIoTransport(app, gateway, {
     path: '/socket.io',
-    transports: ['websocket'],
+    transports: opts.socketIoTransports ?? ['websocket'],
+    ...(guard ? { guard } : {}),
+    ...(opts.corsOrigins ? { corsOrigins: opts.corsOrigins } : {}),
     pingIntervalMs,
     pingTimeoutMs,
+    maxPayloadBytes,
     maxHttpBufferSize: Math.max(4 * maxPayloadBytes, 1_000_000),
   });
   await registerWebSocketTransport(app, gateway, {
     path: '/ws',
     pingIntervalMs,
     pingTimeoutMs,
+    maxPayloadBytes,
     maxFrameBytes: 4 * maxPayloadBytes,
     foreignUpgradePaths: ['/socket.io'],
+    ...(guard ? { guard } : {}),
   });
   const agent = opts.demoAgent === false ? undefined : new DemoAgent(bus, logger.child({ agent: 'demo' }));
   await agent?.start();

@@ -33,4 +33,5 @@ export class CountingMetrics implements Metrics {
   ackWait(): void { this.bump('ackWait'); }
   publishConfirm(): void { this.bump('publishConfirm'); }
   badAgentMessage(): void { this.bump('badAgentMessage'); }
+  legacyKey(outcome: string): void { this.bump(`legacyKey:${outcome}`); }
 }

@@ -32,6 +32,8 @@ const READY = /^gateway ready port=(\d+) instance=(\S+)$/m;
 export type Overrides = Record<string, string | number | boolean>;
 
 export const E2E_SECRET = 'e2e-secret-5f0c2b9a7d1e4c3b8a6f0e9d2c1b4a7f';
+/** A real gateway refuses to start without a shutdown code of its own (PROTOCOL §4). */
+export const E2E_SHUTDOWN_CODE = 'e2e-shutdown-code-3b9f1c7a';
 
 /**
  * Config flags for a real (RabbitMQ + Redis) gateway in its own vhost and
@@ -44,7 +46,10 @@ export function realGatewayOverrides(vhost: string, extra: Overrides = {}): Over
     'frontend.host': '127.0.0.1',
     'frontend.logLevel': 'warn',
     'frontend.session_secret': E2E_SECRET,
+    'frontend.shutdownCode': E2E_SHUTDOWN_CODE,
     'frontend.embedded': false,
+    // Off: parallel test gateways would all want the default metrics port.
+    'frontend.metrics.port': 0,
     'gateway.rabbitmq.host': '127.0.0.1',
     'gateway.rabbitmq.vhost': vhost,
     'gateway.redis.host': '127.0.0.1',

@@ -17,6 +17,10 @@ export interface TestSocketOptions {
   readonly path?: string;
   /** Socket.IO transports (default websocket only). */
   readonly transports?: Array<'websocket' | 'polling'>;
+  /** Extra handshake headers, e.g. Origin (Node clients send none unless told). */
+  readonly headers?: Record<string, string>;
+  /** Local address to connect from, e.g. 127.0.0.2, to be another client address. */
+  readonly localAddress?: string;
 }
 
 /** How a TestSocket reaches the gateway: one implementation per transport. */
@@ -47,7 +51,10 @@ export class TestSocket {
     this.transport = opts.transport ?? 'socket.io';
     const record = (r: Received): void => this.record(r);
     if (this.transport === 'websocket') {
-      this.wire = new WebSocketWire(`${url.replace(/^http/, 'ws')}${opts.path ?? '/ws'}`, record);
+      this.wire = new WebSocketWire(`${url.replace(/^http/, 'ws')}${opts.path ?? '/ws'}`, record, {
+        ...(opts.headers ? { headers: opts.headers } : {}),
+        ...(opts.localAddress ? { localAddress: opts.localAddress } : {}),
+      });
     } else {
       this.ioSocket = io(url, {
         path: opts.path ?? '/socket.io',
@@ -55,14 +62,16 @@ export class TestSocket {
         reconnection: false,
         forceNew: true,
         autoConnect: false,
-      });
+        ...(opts.headers ? { extraHeaders: opts.headers } : {}),
+        ...(opts.localAddress ? { localAddress: opts.localAddress } : {}),
+      } as Parameters<typeof io>[1]);
       this.wire = new SocketIoWire(this.ioSocket, record);
     }
     if (opts.autoConnect ?? true) this.wire.connect();
   }
 
-  static async open(url: string, transport: TransportName = 'socket.io'): Promise<TestSocket> {
-    const s = new TestSocket(url, { transport });
+  static async open(url: string, transport: TransportName = 'socket.io', opts: Omit<TestSocketOptions, 'transport'> = {}): Promise<TestSocket> {
+    const s = new TestSocket(url, { ...opts, transport });
     await s.connected();
     return s;
   }
@@ -87,6 +96,12 @@ export class TestSocket {
 
   emit(event: string, payload?: unknown): void {
     this.wire.send(event, payload);
+  }
+
+  /** A frame sent as is (raw WebSocket only): a Buffer goes as a binary frame. */
+  sendFrame(frame: string | Buffer): void {
+    if (!(this.wire instanceof WebSocketWire)) throw new Error('not a raw WebSocket test socket');
+    this.wire.raw?.send(frame, { binary: Buffer.isBuffer(frame) });
   }
 
   /** Calls fn for every later event of that name (besides recording it). */
@@ -196,6 +211,7 @@ class WebSocketWire implements Wire {
   constructor(
     private readonly url: string,
     private readonly record: (r: Received) => void,
+    private readonly options: WebSocket.ClientOptions = {},
   ) {}
 
   get connected(): boolean {
@@ -209,7 +225,7 @@ class WebSocketWire implements Wire {
 
   connect(): void {
     if (this.ws) return;
-    const ws = new WebSocket(this.url);
+    const ws = new WebSocket(this.url, this.options);
     this.ws = ws;
     this.opened = new Promise((resolve, reject) => {
       ws.once('open', () => {

@@ -8,12 +8,15 @@ export interface Readiness {
 
 export interface HttpRouteDeps {
   readiness(): Readiness;
-  metricsText(): Promise<string>;
 }
 
 const PROMETHEUS_TEXT = 'text/plain; version=0.0.4; charset=utf-8';
 
-/** /health: the process answers. /ready: it can serve (broker and Redis up). /metrics: Prometheus. */
+/**
+ * The client port's routes for load balancers: /health (the process
+ * answers) and /ready (it can serve: broker and Redis up). /metrics is not
+ * among them: it is served on a port of its own (metrics-server.ts).
+ */
 export function registerHttpRoutes(app: FastifyInstance, deps: HttpRouteDeps): void {
   app.get('/health', async () => ({ status: 'ok' }));
 
@@ -21,10 +24,13 @@ export function registerHttpRoutes(app: FastifyInstance, deps: HttpRouteDeps): v
     const r = deps.readiness();
     return reply.code(r.ready ? 200 : 503).send({ status: r.ready ? 'ready' : 'not ready', ...r });
   });
+}
 
+/** GET /metrics: Prometheus text, or 503 when collecting fails. */
+export function registerMetricsRoute(app: FastifyInstance, metricsText: () => Promise<string>): void {
   app.get('/metrics', async (req, reply) => {
     try {
-      const text = await deps.metricsText();
+      const text = await metricsText();
       return reply.type(PROMETHEUS_TEXT).send(text);
     } catch (err) {
       req.log.error({ err }, 'metrics collection failed');

@@ -1,4 +1,4 @@
-import type { PresenceEntry, SessionStore } from '../../application/ports.js';
+import type { PresenceEntry, RevocationWatcher, SessionStore } from '../../application/ports.js';
 
 export interface InMemorySessionStoreOptions {
   /** Where "now" comes from, so expiry can be driven by a test clock. */
@@ -22,6 +22,7 @@ interface InstancePresence {
  */
 export class InMemorySessionStore implements SessionStore {
   private readonly revoked = new Map<string, number>();
+  private readonly watchers = new Set<RevocationWatcher>();
   private readonly presence = new Map<string, InstancePresence>();
   private readonly now: () => number;
   private readonly presenceTtlMs: number;
@@ -36,6 +37,15 @@ export class InMemorySessionStore implements SessionStore {
     this.assertOpen();
     assertTtl(ttlMs);
     this.revoked.set(sid, this.now() + ttlMs);
+    // Told a moment later, as a subscriber of a real store would be.
+    for (const watcher of this.watchers) queueMicrotask(() => watcher.revoked(sid));
+  }
+
+  watchRevocations(watcher: RevocationWatcher): () => void {
+    this.assertOpen();
+    this.watchers.add(watcher);
+    queueMicrotask(() => watcher.resync());
+    return () => void this.watchers.delete(watcher);
   }
 
   async isRevoked(sid: string): Promise<boolean> {

@@ -1,55 +1,59 @@
-import cluster from 'node:cluster';
 import { AggregatorRegistry, type Registry } from 'prom-client';
 
 /**
- * Cluster-wide /metrics. Every worker serves HTTP on the shared port, so a
- * scrape lands on any one of them; that worker asks the supervisor over IPC,
- * the supervisor collects every worker's registry with prom-client's
- * AggregatorRegistry (summing counters and gauges) and appends its own
- * (worker restarts).
+ * Cluster-wide /metrics. The supervisor serves /metrics on the metrics
+ * port itself and sums every worker's registry with prom-client's
+ * AggregatorRegistry (over node:cluster IPC: counters and gauges summed),
+ * followed by its own metrics (worker restarts). One aggregation asks
+ * every worker, so its result is kept for a second: scrapes that come
+ * closer together (several Prometheus servers, a curl loop) cost the
+ * workers nothing more.
  */
-const REQ = 'asgw:metrics-req';
-const RES = 'asgw:metrics-res';
 
-interface MetricsRequest { type: typeof REQ; id: number }
-interface MetricsResponse { type: typeof RES; id: number; text?: string; error?: string }
-
-/** Worker side: expose `registry` to the supervisor and return a metricsText that asks for the sum. */
-export function workerClusterMetrics(registry: Registry, timeoutMs = 6000): () => Promise<string> {
+/** Worker side: let the supervisor's aggregator read `registry`. */
+export function exposeToSupervisor(registry: Registry): void {
   AggregatorRegistry.setRegistries([registry]);
   new AggregatorRegistry(); // its constructor installs the worker's IPC responder
-  let next = 0;
-  return () =>
-    new Promise<string>((resolve, reject) => {
-      const id = next++;
-      const onMessage = (msg: unknown): void => {
-        const m = msg as MetricsResponse;
-        if (m?.type !== RES || m.id !== id) return;
-        cleanup();
-        if (m.text !== undefined) resolve(m.text);
-        else reject(new Error(m.error ?? 'no metrics'));
-      };
-      const timer = setTimeout(() => { cleanup(); reject(new Error('supervisor did not answer the metrics request')); }, timeoutMs);
-      const cleanup = (): void => { clearTimeout(timer); process.off('message', onMessage); };
-      process.on('message', onMessage);
-      process.send?.({ type: REQ, id } satisfies MetricsRequest);
-    });
 }
 
-/** Supervisor side: answer workers' requests with the cluster sum plus `own` metrics. */
-export function serveClusterMetrics(own: () => Promise<string>): () => void {
-  const aggregator = new AggregatorRegistry();
-  const onMessage = (worker: import('node:cluster').Worker, msg: unknown): void => {
-    const m = msg as MetricsRequest;
-    if (m?.type !== REQ) return;
-    Promise.all([aggregator.clusterMetrics(), own()])
-      .then(([sum, mine]) => reply(worker, { type: RES, id: m.id, text: `${sum}\n${mine}` }))
-      .catch((err: unknown) => reply(worker, { type: RES, id: m.id, error: String((err as Error)?.message ?? err) }));
+export interface ClusterMetricsOptions {
+  /** How long an aggregation is served again (default 1000 ms). */
+  readonly cacheMs?: number;
+  readonly now?: () => number;
+  /** The sum of the workers' registries (default: prom-client's AggregatorRegistry). */
+  readonly aggregate?: () => Promise<string>;
+}
+
+/** Supervisor side: the metrics text of the whole instance, workers summed plus `own`, cached. */
+export function clusterMetricsText(own: () => Promise<string>, opts: ClusterMetricsOptions = {}): () => Promise<string> {
+  const aggregator = opts.aggregate ? undefined : new AggregatorRegistry();
+  const aggregate = opts.aggregate ?? (async () => (await aggregator!.clusterMetrics()) as string);
+  return cachedFor(opts.cacheMs ?? 1000, async () => {
+    const [sum, mine] = await Promise.all([aggregate(), own()]);
+    return `${sum}\n${mine}`;
+  }, opts.now ?? Date.now);
+}
+
+/**
+ * `collect` at most once per `ms`: calls within `ms` of the last result
+ * get that result, and calls while one runs share it. A failure is not kept.
+ */
+export function cachedFor<T>(ms: number, collect: () => Promise<T>, now: () => number = Date.now): () => Promise<T> {
+  let last: { value: T; at: number } | undefined;
+  let running: Promise<T> | undefined;
+  return () => {
+    if (last && now() - last.at < ms) return Promise.resolve(last.value);
+    running ??= collect().then(
+      (value) => {
+        last = { value, at: now() };
+        running = undefined;
+        return value;
+      },
+      (err: unknown) => {
+        running = undefined;
+        throw err;
+      },
+    );
+    return running;
   };
-  cluster.on('message', onMessage);
-  return () => cluster.off('message', onMessage);
-}
-
-function reply(worker: import('node:cluster').Worker, msg: MetricsResponse): void {
-  if (worker.isConnected()) worker.send(msg);
 }

@@ -10,4 +10,5 @@ export class NoMetrics implements Metrics {
   ackWait(): void {}
   publishConfirm(): void {}
   badAgentMessage(): void {}
+  legacyKey(): void {}
 }

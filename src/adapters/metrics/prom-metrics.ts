@@ -1,5 +1,6 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { Metrics } from '../../application/ports.js';
+import { LEGACY_KEY_OUTCOMES, type LegacyKeyOutcome } from '../../domain/reconnect-key.js';
 
 const PREFIX = 'activestack_gateway_';
 
@@ -16,6 +17,10 @@ export class PromMetrics implements Metrics {
   private readonly resends = new Counter({ name: `${PREFIX}resends_total`, help: 'Pushes re-sent for want of an ack', registers: [this.registry] });
   private readonly errors = new Counter({ name: `${PREFIX}gateway_errors_total`, help: 'gatewayError sent to clients, by code', labelNames: ['code'], registers: [this.registry] });
   private readonly badAgent = new Counter({ name: `${PREFIX}bad_agent_messages_total`, help: 'Agent messages rejected as malformed', registers: [this.registry] });
+  private readonly legacyKeys = new Counter({
+    name: `${PREFIX}legacy_keys_total`, help: 'Reconnect keys of the original gateway presented, by outcome (accepted, expired, invalid)',
+    labelNames: ['outcome'], registers: [this.registry],
+  });
   private readonly ackWaitMs = new Histogram({
     name: `${PREFIX}ack_wait_ms`, help: 'ms from first push to the client ack', registers: [this.registry],
     buckets: [5, 25, 100, 500, 2000, 7500, 30000, 120000],
@@ -27,6 +32,8 @@ export class PromMetrics implements Metrics {
 
   constructor(opts: { defaultMetrics?: boolean } = {}) {
     if (opts.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry, prefix: PREFIX });
+    // Present at 0 from the start, so "no legacy key any more" is visible before the window closes.
+    for (const outcome of LEGACY_KEY_OUTCOMES) this.legacyKeys.inc({ outcome }, 0);
   }
 
   clientsConnected(delta: number): void { this.clients.inc(delta); }
@@ -40,6 +47,8 @@ export class PromMetrics implements Metrics {
   ackWait(ms: number): void { this.ackWaitMs.observe(ms); }
   publishConfirm(ms: number): void { this.confirmMs.observe(ms); }
   badAgentMessage(): void { this.badAgent.inc(); }
+  /** A reconnect key of the original gateway was presented (see legacyKeyOutcome). */
+  legacyKey(outcome: LegacyKeyOutcome): void { this.legacyKeys.inc({ outcome }); }
 
   private child(cache: Map<string, { inc(): void }>, counter: Counter<string>, label: string): { inc(): void } {
     let child = cache.get(label);

@@ -29,7 +29,34 @@ export interface RedisClientOptions {
   /** Longest pause between reconnect attempts. */
   readonly maxReconnectDelayMs?: number;
   readonly connectionName?: string;
+  /** ACL user; the default user when absent. */
+  readonly username?: string;
+  /** Password of the Sentinel nodes, when they have one. */
+  readonly sentinelPassword?: string;
+  /**
+   * Longest wait for a reply (default 2000 ms). A command not answered by
+   * then fails, and a connection on which Redis has sent nothing for that
+   * long while a command waits is dropped and made again: a Redis that stops
+   * answering without closing (a black hole, a half-open connection to a
+   * primary that failed over) never holds a caller, or the connection, for longer.
+   * 0 = no timeout (for a user that leaves its command promises unhandled).
+   */
+  readonly commandTimeoutMs?: number;
+  /** TLS (`rediss`) to Redis, and to the Sentinel nodes in Sentinel mode. */
+  readonly tls?: RedisTlsOptions;
 }
+
+export interface RedisTlsOptions {
+  /** Trusted CAs (PEM); the system's when absent. */
+  readonly ca?: Buffer;
+  /** Client certificate and key (PEM), for a Redis that asks for one (`tls-auth-clients`). */
+  readonly cert?: Buffer;
+  readonly key?: Buffer;
+  /** false accepts a certificate that does not verify: for tests, never production. */
+  readonly rejectUnauthorized?: boolean;
+}
+
+export const DEFAULT_COMMAND_TIMEOUT_MS = 2_000;
 
 /**
  * A client that never crashes the process: errors are logged, reconnects
@@ -37,13 +64,20 @@ export interface RedisClientOptions {
  */
 export function createRedisClient(options: RedisClientOptions, logger: Logger): RedisClient {
   const maxDelay = options.maxReconnectDelayMs ?? 2_000;
+  const timeout = options.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS;
+  const tls = options.tls ? tlsOptions(options.tls) : undefined;
   const common: RedisOptions = {
+    ...(options.username !== undefined ? { username: options.username } : {}),
     ...(options.password !== undefined ? { password: options.password } : {}),
     ...(options.db !== undefined ? { db: options.db } : {}),
     ...(options.connectionName !== undefined ? { connectionName: options.connectionName } : {}),
+    ...(tls ? { tls } : {}),
     maxRetriesPerRequest: options.maxAttempts ?? 3,
     enableOfflineQueue: options.offlineQueue ?? true,
     retryStrategy: (times: number) => Math.min(times * 100, maxDelay),
+    ...(timeout > 0 ? { commandTimeout: timeout, socketTimeout: timeout } : {}),
+    // The TCP connect itself; a connected but silent server is the socketTimeout's.
+    connectTimeout: Math.max(timeout, 5_000),
   };
   let client: RedisClient;
   if (options.clusterNodes && options.clusterNodes.length > 0) {
@@ -60,12 +94,29 @@ export function createRedisClient(options: RedisClientOptions, logger: Logger): 
       ...common,
       sentinels: options.sentinels.map((node) => ({ host: node.host, port: node.port })),
       name: options.sentinelName,
+      ...(options.sentinelPassword !== undefined ? { sentinelPassword: options.sentinelPassword } : {}),
+      ...(tls ? { enableTLSForSentinelMode: true, sentinelTLS: tls } : {}),
+      // A Sentinel that stops answering must not hold the master's address look-up.
+      ...(timeout > 0 ? { sentinelCommandTimeout: timeout } : {}),
+      // Listen for +switch-master on the Sentinels: a failover that leaves the
+      // old connection open (the primary's host partitioned, not dead) is
+      // followed at once, subscriber connections included.
+      failoverDetector: true,
     });
   } else {
     client = new Redis({ ...common, host: options.host, port: options.port });
   }
   watchRedisClient(client, logger);
   return client;
+}
+
+function tlsOptions(tls: RedisTlsOptions): NonNullable<RedisOptions['tls']> {
+  return {
+    ...(tls.ca ? { ca: tls.ca } : {}),
+    ...(tls.cert ? { cert: tls.cert } : {}),
+    ...(tls.key ? { key: tls.key } : {}),
+    rejectUnauthorized: tls.rejectUnauthorized ?? true,
+  };
 }
 
 /** Without an 'error' listener an unreachable Redis would crash the process. */
@@ -87,16 +138,24 @@ export function isRedisReady(client: RedisClient): boolean {
   return client.status === 'ready';
 }
 
-/** Quit politely, or disconnect if Redis is not there to answer. */
-export async function closeRedisClient(client: RedisClient): Promise<void> {
+/** Quit politely, or disconnect if Redis is not there to answer (or does not answer within quitTimeoutMs). */
+export async function closeRedisClient(client: RedisClient, quitTimeoutMs = DEFAULT_COMMAND_TIMEOUT_MS): Promise<void> {
   if (client.status === 'end') return;
   if (client.status !== 'ready') {
     client.disconnect();
     return;
   }
+  let timer: NodeJS.Timeout | undefined;
   try {
-    await client.quit();
+    await Promise.race([
+      client.quit(),
+      new Promise((_, reject) => {
+        timer = setTimeout(() => reject(new Error('quit not answered')), quitTimeoutMs);
+      }),
+    ]);
   } catch {
     client.disconnect();
+  } finally {
+    clearTimeout(timer);
   }
 }

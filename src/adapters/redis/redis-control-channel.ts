@@ -7,6 +7,14 @@ export interface RedisControlChannelOptions {
   /** Commands travel on `channel`, replies on `<channel>.replies`. Default `gateway`. */
   readonly channel?: string;
   readonly logger: Logger;
+  /**
+   * ms between PINGs on the subscribed connection (default 10000). It sends
+   * nothing else, so without them a connection that went silent (a black
+   * hole, a half-open connection) would go unnoticed and the gateway would
+   * stay deaf to commands; with them the client's command timeout drops it
+   * and it is made again and subscribed again.
+   */
+  readonly pingIntervalMs?: number;
 }
 
 /**
@@ -25,6 +33,7 @@ export class RedisControlChannel implements ControlChannel {
   private readonly replyHandlers = new Set<(reply: ControlReply) => void>();
   private closed = false;
   private readonly wanted = new Set<string>();
+  private readonly pinger: NodeJS.Timeout;
 
   constructor(options: RedisControlChannelOptions) {
     this.client = options.client;
@@ -41,6 +50,8 @@ export class RedisControlChannel implements ControlChannel {
         this.subscriber.subscribe(channel).catch((err: unknown) => this.logger.warn({ err, channel }, 'control channel subscribe failed'));
       }
     });
+    this.pinger = setInterval(() => this.ping(), options.pingIntervalMs ?? 10_000);
+    this.pinger.unref();
   }
 
   /** Rejects if Redis cannot be reached now; the handler stays and is subscribed once it can. */
@@ -65,9 +76,15 @@ export class RedisControlChannel implements ControlChannel {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    clearInterval(this.pinger);
     this.commandHandlers.clear();
     this.replyHandlers.clear();
     await Promise.all([closeRedisClient(this.subscriber), closeRedisClient(this.client)]);
+  }
+
+  private ping(): void {
+    if (this.wanted.size === 0 || this.subscriber.status !== 'ready') return;
+    this.subscriber.ping().catch((err: unknown) => this.logger.debug({ err }, 'control channel ping failed'));
   }
 
   private async subscribe(channel: string): Promise<void> {

@@ -1,8 +1,10 @@
 import type { Socket } from 'socket.io';
 import type { CloseReason, InboundMessage, OutboundEvent, SocketChannel } from '../../application/ports.js';
+import { UndecodedPayload } from './size-aware-parser.js';
 
 const EVENT = 0x32; // '2'
 const BINARY_EVENT = 0x35; // '5'
+const BINARY_ACK = 0x36; // '6'
 const SLASH = 0x2f; // '/'
 
 /**
@@ -12,12 +14,17 @@ const SLASH = 0x2f; // '/'
  * a decoded event a tick later, so sizes wait in a FIFO, one entry per
  * EVENT / BINARY_EVENT packet of the default namespace (each becomes
  * exactly one event, in order; packets for other namespaces never reach
- * this socket and are not counted).
+ * this socket and are not counted). With the gateway's parser
+ * (sizeAwareParser) an event over the limit or with attachments arrives
+ * undecoded, as an UndecodedPayload.
  */
 export class SocketIoChannel implements SocketChannel {
   readonly transport = 'socket.io';
   private readonly sizes: number[] = [];
   private readonly binaries: boolean[] = [];
+  /** Attachments still due for the last packet, and whether they count (a BINARY_EVENT of ours) or not. */
+  private attachmentsDue = 0;
+  private attachmentsCount = false;
 
   constructor(private readonly socket: Socket) {
     socket.conn.on('packet', (packet: { type: string; data?: unknown }) => {
@@ -25,13 +32,16 @@ export class SocketIoChannel implements SocketChannel {
       const data = packet.data;
       if (typeof data === 'string') {
         const kind = data.charCodeAt(0);
+        this.attachmentsDue = kind === BINARY_EVENT || kind === BINARY_ACK ? attachmentCount(data) : 0;
+        this.attachmentsCount = false;
         if (kind !== EVENT && kind !== BINARY_EVENT) return;
         if (namespaceOf(data) !== '/') return;
         this.sizes.push(Buffer.byteLength(data, 'utf8'));
         this.binaries.push(kind === BINARY_EVENT);
-      } else if (this.sizes.length > 0) {
-        // An attachment of the last BINARY_EVENT.
-        this.sizes[this.sizes.length - 1]! += byteLengthOf(data);
+        this.attachmentsCount = kind === BINARY_EVENT;
+      } else if (this.attachmentsDue > 0) {
+        this.attachmentsDue--;
+        if (this.attachmentsCount) this.sizes[this.sizes.length - 1]! += byteLengthOf(data);
       }
     });
   }
@@ -54,7 +64,13 @@ export class SocketIoChannel implements SocketChannel {
     this.socket.onAny((event: string, ...args: unknown[]) => {
       const bytes = this.sizes.shift() ?? 0;
       const binary = this.binaries.shift() ?? false;
-      handler({ event, payload: args[0], bytes, binary });
+      const payload = args[0];
+      if (payload instanceof UndecodedPayload) {
+        const { event: name, messageId } = payload.identifiers;
+        handler({ event: name, payload: messageId !== undefined ? { messageId } : undefined, bytes, binary, unparsed: payload.oversized });
+        return;
+      }
+      handler({ event, payload, bytes, binary });
     });
   }
 
@@ -77,6 +93,13 @@ function namespaceOf(encoded: string): string {
   if (encoded.charCodeAt(i) !== SLASH) return '/';
   const comma = encoded.indexOf(',', i);
   return comma === -1 ? encoded.slice(i) : encoded.slice(i, comma);
+}
+
+/** `5<n>-…` / `6<n>-…`: n, or 0 when malformed (the parser then closes the connection). */
+function attachmentCount(encoded: string): number {
+  const dash = encoded.indexOf('-');
+  const n = dash > 1 && dash < 12 ? Number(encoded.slice(1, dash)) : 0;
+  return Number.isInteger(n) && n > 0 ? n : 0;
 }
 
 function byteLengthOf(data: unknown): number {

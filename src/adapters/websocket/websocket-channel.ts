@@ -1,5 +1,6 @@
 import type { WebSocket } from 'ws';
 import type { CloseReason, InboundMessage, OutboundEvent, SocketChannel } from '../../application/ports.js';
+import { PEEK_CHARS, peekWebSocketFrame } from '../edge/peek-identifiers.js';
 
 /** RFC 6455 application close codes of PROTOCOL §7. */
 export const CLOSE_RESUME = 4000;
@@ -9,7 +10,9 @@ export const CLOSE_DO_NOT_RESUME = 4001;
  * A raw WebSocket as a SocketChannel (PROTOCOL §7): every text frame is one
  * JSON object `{event, data}`, both ways. A frame that is not such an
  * object, or a binary frame, is reported without an event (the gateway
- * answers BAD_REQUEST); its size is the frame's, in bytes.
+ * answers BAD_REQUEST); its size is the frame's, in bytes. A text frame
+ * over `maxPayloadBytes` is not parsed: only its event and messageId are
+ * read from its first few KB, for the PAYLOAD_TOO_LARGE it gets.
  */
 export class WebSocketChannel implements SocketChannel {
   readonly transport = 'websocket';
@@ -20,6 +23,7 @@ export class WebSocketChannel implements SocketChannel {
     readonly id: string,
     private readonly ws: WebSocket,
     now: number,
+    private readonly maxPayloadBytes: number,
   ) {
     this.lastSeenAt = now;
     ws.on('pong', () => {
@@ -51,6 +55,11 @@ export class WebSocketChannel implements SocketChannel {
       const frame = Array.isArray(raw) ? Buffer.concat(raw) : Buffer.isBuffer(raw) ? raw : Buffer.from(raw);
       if (isBinary) {
         handler({ event: undefined, payload: undefined, bytes: frame.length, binary: true });
+        return;
+      }
+      if (frame.length > this.maxPayloadBytes) {
+        const { event, messageId } = peekWebSocketFrame(frame.subarray(0, PEEK_CHARS).toString('utf8'));
+        handler({ event, payload: messageId !== undefined ? { messageId } : undefined, bytes: frame.length, binary: false, unparsed: true });
         return;
       }
       const decoded = decode(frame);

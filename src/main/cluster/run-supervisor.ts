@@ -2,6 +2,7 @@ import { hostname } from 'node:os';
 import { ControlService, DEFAULT_GRACE_MS } from '../../application/control.js';
 import type { GatewayConfig } from '../config/index.js';
 import type { RootLogger } from '../logger.js';
+import { serveSupervisorMetrics } from '../metrics-endpoint.js';
 import { pickClusterPort } from './cluster-port.js';
 import { controlChannelFor } from '../container/index.js';
 import { onStopSignals } from './signals.js';
@@ -18,6 +19,8 @@ export async function runSupervisor(config: GatewayConfig, logger: RootLogger): 
   if (port !== undefined) logger.info({ port }, 'frontend.port is 0: every worker listens on this port');
   const supervisor = new Supervisor(config, logger, Math.random, port);
   supervisor.start();
+  // /metrics of the whole instance, on the metrics port (not the workers' client port).
+  const metrics = await serveSupervisorMetrics(config, logger, () => supervisor.metrics.metricsText());
   const channel = controlChannelFor(config, logger.child({ component: 'control' }), `supervisor-${process.pid}`);
   const service = new ControlService(channel, new SupervisorControl(supervisor, logger), {
     instance: `${hostname()}:${process.pid}`,
@@ -32,6 +35,7 @@ export async function runSupervisor(config: GatewayConfig, logger: RootLogger): 
     service.stop();
     removeSignals();
     await channel.close().catch((err: unknown) => logger.warn({ err }, 'control channel close failed'));
+    await metrics.close();
   });
   return supervisor;
 }

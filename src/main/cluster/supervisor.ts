@@ -1,7 +1,6 @@
 import cluster, { type Worker } from 'node:cluster';
 import type { StopMode } from '../../application/control.js';
 import { SupervisorMetrics } from '../../adapters/metrics/prom-metrics.js';
-import { serveClusterMetrics } from '../../adapters/metrics/cluster-metrics.js';
 import type { GatewayConfig } from '../config/index.js';
 import type { RootLogger } from '../logger.js';
 import { isMessage, type Heartbeat, type QueryAnswer, type QueryOp, type ToWorker } from './ipc.js';
@@ -30,7 +29,6 @@ export class Supervisor {
   private readonly sleeper = new Sleeper();
   private watchdog?: NodeJS.Timeout;
   private restarting = false;
-  private stopMetrics?: () => void;
   private shuttingDown = false;
   private nextQuery = 0;
   private resolveDone!: () => void;
@@ -49,7 +47,6 @@ export class Supervisor {
 
   start(): void {
     cluster.on('exit', this.onExit);
-    this.stopMetrics = serveClusterMetrics(() => this.metrics.metricsText());
     for (let slot = 0; slot < this.config.cluster.workerCount; slot++) this.fork(slot);
     this.watchdog = setInterval(() => this.checkSilence(), this.config.cluster.watchdogInterval);
     this.logger.info({ workers: this.config.cluster.workerCount }, 'supervisor started');
@@ -151,8 +148,8 @@ export class Supervisor {
     this.workers.set(worker.id, state);
     worker.on('message', (msg: unknown) => this.onMessage(state, msg));
     // An IPC error (worker gone mid-send) must not take the supervisor down.
-    worker.on('error', (err) => this.logger.warn({ err, pid: worker.process.pid }, 'worker channel error'));
-    this.logger.info({ slot, pid: worker.process.pid }, 'worker forked');
+    worker.on('error', (err) => this.logger.warn({ err, workerPid: worker.process.pid }, 'worker channel error'));
+    this.logger.info({ slot, workerPid: worker.process.pid }, 'worker forked');
     return state;
   }
 
@@ -176,14 +173,14 @@ export class Supervisor {
     const verdict = slotVerdict(listens, !old.worker.isDead() && old.leaving === undefined);
     if (verdict === 'keep-old') {
       this.logger.error(
-        { slot: old.slot, pid: old.worker.process.pid, replacement: fresh.worker.process.pid, exited: fresh.worker.isDead(), timeoutMs: REPLACEMENT_LISTEN_TIMEOUT_MS },
+        { slot: old.slot, workerPid: old.worker.process.pid, replacement: fresh.worker.process.pid, exited: fresh.worker.isDead(), timeoutMs: REPLACEMENT_LISTEN_TIMEOUT_MS },
         'replacement worker did not listen (exited or timed out); the old worker keeps serving',
       );
       fresh.leaving = 'restart';
       // It has no clients, and it may be hung: no need to ask.
       if (!fresh.worker.isDead()) fresh.worker.process.kill('SIGKILL');
     } else if (verdict === 'keep-new') {
-      this.logger.warn({ slot: old.slot, pid: fresh.worker.process.pid }, 'old worker gone during the restart; its replacement keeps starting');
+      this.logger.warn({ slot: old.slot, workerPid: fresh.worker.process.pid }, 'old worker gone during the restart; its replacement keeps starting');
     }
     return verdict;
   }
@@ -216,10 +213,10 @@ export class Supervisor {
     const verdict = memoryVerdict(beat.memory, this.config.cluster);
     const pid = state.worker.process.pid;
     if (verdict.action === 'replace') {
-      this.logger.warn({ pid, reasons: verdict.reasons }, 'worker over its memory limit; replacing it');
+      this.logger.warn({ workerPid: pid, reasons: verdict.reasons }, 'worker over its memory limit; replacing it');
       this.replace(state, 'memory');
     } else if (verdict.action === 'warn') {
-      if (!state.memoryWarned) this.logger.warn({ pid, reasons: verdict.reasons }, 'worker memory high');
+      if (!state.memoryWarned) this.logger.warn({ workerPid: pid, reasons: verdict.reasons }, 'worker memory high');
       state.memoryWarned = true;
     } else {
       state.memoryWarned = false;
@@ -231,7 +228,7 @@ export class Supervisor {
     for (const state of this.workers.values()) {
       // A worker on its way out has its kill timer.
       if (state.leaving !== undefined || !isSilent(state, now, this.config.cluster.workerTimeout)) continue;
-      this.logger.warn({ pid: state.worker.process.pid, silentMs: now - state.lastHeardAt }, 'worker silent; killing it');
+      this.logger.warn({ workerPid: state.worker.process.pid, silentMs: now - state.lastHeardAt }, 'worker silent; killing it');
       state.leaving = 'replace';
       this.metrics.workerRestart('watchdog');
       this.beginTakeover('immediate', 0);
@@ -253,7 +250,7 @@ export class Supervisor {
     sendToWorker(state, { type: 'asgw:stop', mode, ms: graceMs }, this.logger);
     if (state.killTimer) clearTimeout(state.killTimer);
     state.killTimer = setTimeout(() => {
-      this.logger.warn({ pid: state.worker.process.pid }, 'worker did not stop in time; killing it');
+      this.logger.warn({ workerPid: state.worker.process.pid }, 'worker did not stop in time; killing it');
       state.worker.process.kill('SIGKILL');
     }, (mode === 'graceful' ? graceMs : 0) + KILL_AFTER_MS);
     return state.exited;
@@ -265,7 +262,7 @@ export class Supervisor {
     this.workers.delete(worker.id);
     if (state.killTimer) clearTimeout(state.killTimer);
     for (const resolve of state.pending.values()) resolve({ type: 'asgw:answer', id: -1, ok: false, error: 'worker exited' });
-    this.logger.info({ pid: worker.process.pid, code, signal, leaving: state.leaving }, 'worker exited');
+    this.logger.info({ workerPid: worker.process.pid, code, signal, leaving: state.leaving }, 'worker exited');
     if (this.shuttingDown) {
       if (this.workers.size === 0) this.finish();
       return;
@@ -293,7 +290,6 @@ export class Supervisor {
 
   private finish(): void {
     cluster.off('exit', this.onExit);
-    this.stopMetrics?.();
     this.logger.info('all workers stopped');
     this.resolveDone();
   }

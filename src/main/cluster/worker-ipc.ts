@@ -6,7 +6,7 @@ import type { WorkerState } from './worker-state.js';
 export function sendToWorker(state: WorkerState, msg: ToWorker, logger: Logger): void {
   if (!state.worker.isConnected()) return;
   state.worker.send(msg, (err: Error | null) => {
-    if (err) logger.debug({ err, pid: state.worker.process.pid }, 'message to worker lost');
+    if (err) logger.debug({ err, workerPid: state.worker.process.pid }, 'message to worker lost');
   });
 }
 

@@ -2,10 +2,12 @@
 export class ConfigError extends Error {
   constructor(
     readonly key: string,
-    message: string,
-    options?: { cause?: unknown },
+    /** What is wrong with it, without the key. */
+    readonly detail: string,
+    /** `prefix` goes before the message: something said first, e.g. the typo that caused it. */
+    options?: { cause?: unknown; prefix?: string },
   ) {
-    super(`configuration key "${key}": ${message}`, options);
+    super(`${options?.prefix ?? ''}configuration key "${key}": ${detail}`, options);
     this.name = 'ConfigError';
   }
 }

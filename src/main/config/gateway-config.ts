@@ -20,17 +20,23 @@ export interface GatewayConfig {
     ssl: boolean;
     private_key: string;
     certificate: string;
-    cert_auth: string;
+    cert_auth: string[];
     session_secret: string;
     previous_session_secrets: string[];
     sessionMaxAge: number;
+    loginMaxAge: number;
     embedded: boolean;
     clientMessageResendInterval: number;
     maxResends: number;
     maxPayloadBytes: number;
-    rateLimit: { burst: number; perSecond: number; disconnectAfter: number };
+    rateLimit: { burst: number; perSecond: number; disconnectAfter: number; ackBurst: number; ackPerSecond: number };
+    allowedOrigins: string[];
+    connections: { perAddress: number; perAddressPerSecond: number };
+    trustProxy: string[];
     flash_policy_port: number;
     websocket: { path: string };
+    metrics: { port: number; host: string };
+    legacyKeys: { acceptUntil: string };
   };
   gateway: {
     socketio: { timeout: number; interval: number; transports: string[]; path: string };
@@ -45,6 +51,14 @@ export interface GatewayConfig {
       sentinels: string[];
       sentinelName: string;
       cluster: string[];
+      username: string;
+      sentinelPassword: string;
+      commandTimeout: number;
+      tls: boolean;
+      ca: string;
+      cert: string;
+      key: string;
+      rejectUnauthorized: boolean;
     };
     rabbitmq: {
       host: string;

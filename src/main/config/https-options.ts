@@ -1,20 +1,13 @@
-import { readFileSync } from 'node:fs';
 import { ConfigError } from './config-error.js';
 import type { GatewayConfig } from './gateway-config.js';
+import { readPemFile as read } from './pem-file.js';
 
 export interface HttpsOptions {
   key: Buffer;
   cert: Buffer;
+  /** Every `frontend.cert_auth` file, in order, as one PEM bundle. */
   ca?: Buffer;
 }
-
-const read = (key: string, path: string): Buffer => {
-  try {
-    return readFileSync(path);
-  } catch (err) {
-    throw new ConfigError(key, `cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? err}`, { cause: err });
-  }
-};
 
 /** fastify's `https` option, or undefined when frontend.ssl is off. */
 export function httpsOptions(config: GatewayConfig): HttpsOptions | undefined {
@@ -23,6 +16,10 @@ export function httpsOptions(config: GatewayConfig): HttpsOptions | undefined {
   if (f.private_key === '') throw new ConfigError('frontend.private_key', 'is required when frontend.ssl=true');
   if (f.certificate === '') throw new ConfigError('frontend.certificate', 'is required when frontend.ssl=true');
   const opts: HttpsOptions = { key: read('frontend.private_key', f.private_key), cert: read('frontend.certificate', f.certificate) };
-  if (f.cert_auth !== '') opts.ca = read('frontend.cert_auth', f.cert_auth);
+  // The original split cert_auth on commas (a chain sold as several files);
+  // TLS takes concatenated PEM certificates as one bundle.
+  if (f.cert_auth.length > 0) {
+    opts.ca = Buffer.concat(f.cert_auth.flatMap((path) => [read('frontend.cert_auth', path), Buffer.from('\n')]));
+  }
   return opts;
 }

@@ -3,10 +3,13 @@ import { readFileSync } from 'node:fs';
 import { extname } from 'node:path';
 import { parse as parseProperties } from 'dot-properties';
 import { ConfigError } from './config-error.js';
-import { registerFormats } from './formats.js';
+import { registerFormats, WINSTON_LEVELS } from './formats.js';
 import type { GatewayConfig } from './gateway-config.js';
-import { PUBLISHED_SESSION_SECRET } from './published-secret.js';
+import { suggestKey } from './key-suggestion.js';
+import { originalOnlyKey } from './original-keys.js';
+import { PUBLISHED_SESSION_SECRET, PUBLISHED_SHUTDOWN_CODE } from './published-secret.js';
 import { gatewaySchema } from './schema.js';
+import { readTextValue } from './text-value.js';
 
 export interface LoadConfigOptions {
   /** A .properties or .json file; defaults to $ACTIVESTACK_GATEWAY_CONFIG. */
@@ -16,23 +19,52 @@ export interface LoadConfigOptions {
   argv?: Record<string, unknown>;
 }
 
+/** A key that no schema entry has, and the known key it looks like a typo of. */
+export interface UnknownKey {
+  key: string;
+  source: string;
+  suggestion?: string;
+}
+
 export interface LoadedConfig {
   config: GatewayConfig;
   warnings: string[];
+  unknownKeys: UnknownKey[];
+}
+
+/** Each dotted schema key (e.g. `gateway.rabbitmq.host`) with its format name. */
+function keyFormats(): Map<string, string> {
+  const formats = new Map<string, string>();
+  const walk = (node: Record<string, unknown>, prefix: string): void => {
+    for (const [name, value] of Object.entries(node)) {
+      const key = prefix + name;
+      if (value !== null && typeof value === 'object' && 'default' in value) {
+        const format = (value as { format?: unknown }).format;
+        formats.set(key, typeof format === 'string' ? format : 'enum');
+      } else walk(value as Record<string, unknown>, `${key}.`);
+    }
+  };
+  walk(gatewaySchema(), '');
+  return formats;
 }
 
 /** The dotted schema keys, e.g. `gateway.rabbitmq.host`. */
 export function configKeys(): string[] {
-  const keys: string[] = [];
-  const walk = (node: Record<string, unknown>, prefix: string): void => {
-    for (const [name, value] of Object.entries(node)) {
-      const key = prefix + name;
-      if (value !== null && typeof value === 'object' && 'default' in value) keys.push(key);
-      else walk(value as Record<string, unknown>, `${key}.`);
-    }
-  };
-  walk(gatewaySchema(), '');
-  return keys;
+  return [...keyFormats().keys()];
+}
+
+const unknownKeyText = (u: UnknownKey): string =>
+  `unknown configuration key "${u.key}"${u.suggestion ? ` (did you mean "${u.suggestion}"?)` : ''}`;
+
+/**
+ * A typo in a key name shows up later as a complaint about the key that was
+ * meant (left at its default). When an error is about a key that an unknown
+ * key of the same load resembles, the typo is named first.
+ */
+export function withTypoHint(err: ConfigError, loaded: Pick<LoadedConfig, 'unknownKeys'>): ConfigError {
+  const typo = loaded.unknownKeys.find((u) => u.suggestion === err.key);
+  if (!typo) return err;
+  return new ConfigError(err.key, err.detail, { cause: err, prefix: `${unknownKeyText(typo)} in ${typo.source}; ` });
 }
 
 /** `gateway.rabbitmq.host` → `GATEWAY_RABBITMQ_HOST`. */
@@ -48,13 +80,33 @@ export function loadConfig(opts: LoadConfigOptions = {}): LoadedConfig {
   const env = opts.env ?? process.env;
   // convict reads process.env/argv itself unless given empty ones.
   const conf = convict(gatewaySchema() as convict.Schema<GatewayConfig>, { env: {}, args: [] });
-  const known = new Set(configKeys());
+  const formats = keyFormats();
+  const known = new Set(formats.keys());
   const warnings: string[] = [];
+  const unknownKeys: UnknownKey[] = [];
 
-  const apply = (key: string, value: unknown, source: string): void => {
+  const apply = (key: string, raw: unknown, source: string): void => {
     if (!known.has(key)) {
-      warnings.push(`unknown configuration key "${key}" in ${source} ignored`);
+      const original = originalOnlyKey(key, raw);
+      if (original) {
+        if (original.warning) warnings.push(original.warning);
+        return;
+      }
+      const suggestion = suggestKey(key, known);
+      const unknown: UnknownKey = suggestion ? { key, source, suggestion } : { key, source };
+      unknownKeys.push(unknown);
+      warnings.push(`${unknownKeyText(unknown)} in ${source} ignored`);
       return;
+    }
+    let value = raw;
+    if (typeof raw === 'string') {
+      const text = readTextValue(formats.get(key), raw);
+      if (text.useDefault) return;
+      value = text.value;
+      const winston = formats.get(key) === 'log-level' ? WINSTON_LEVELS[text.value.trim().toLowerCase()] : undefined;
+      if (winston) {
+        warnings.push(`configuration key "${key}": "${text.value.trim()}" is a level of the original's winston logger; logging at "${winston}"`);
+      }
     }
     try {
       conf.set(key as never, value as never);
@@ -80,7 +132,7 @@ export function loadConfig(opts: LoadConfigOptions = {}): LoadedConfig {
     const key = /^([\w.]+): /.exec(first)?.[1] ?? 'unknown';
     throw new ConfigError(key, first.replace(/^[\w.]+: /, ''), { cause: err });
   }
-  return { config: conf.getProperties() as GatewayConfig, warnings };
+  return { config: conf.getProperties() as GatewayConfig, warnings, unknownKeys };
 }
 
 function readConfigFile(file: string, known: Set<string>): Record<string, unknown> {
@@ -119,7 +171,15 @@ function flatten(node: Record<string, unknown>, prefix: string, known: Set<strin
   return out;
 }
 
-/** PROTOCOL §4: outside embedded mode the secret must be set and not the published one. */
+/** PROTOCOL §4: a shorter secret can be recovered from a key's id by a dictionary search. */
+export const MIN_SECRET_LENGTH = 32;
+
+/**
+ * PROTOCOL §4: outside embedded mode the secrets must be set, long enough
+ * and not the original's published ones. Previous secrets are held to the
+ * same rules: a key sealed with any of them opens, so a weak one is as bad
+ * as a weak current one.
+ */
 export function assertProductionSafe(config: GatewayConfig): void {
   if (config.frontend.embedded) return;
   const secret = config.frontend.session_secret;
@@ -130,6 +190,27 @@ export function assertProductionSafe(config: GatewayConfig): void {
     throw new ConfigError(
       'frontend.session_secret',
       'is the published default of the original gateway, which lets anyone forge reconnect keys; set your own',
+    );
+  }
+  if (secret.length < MIN_SECRET_LENGTH) {
+    throw new ConfigError(
+      'frontend.session_secret',
+      `is shorter than ${MIN_SECRET_LENGTH} characters; set a long random secret, e.g. \`openssl rand -base64 48\``,
+    );
+  }
+  if (config.frontend.previous_session_secrets.some((old) => old.length < MIN_SECRET_LENGTH)) {
+    throw new ConfigError(
+      'frontend.previous_session_secrets',
+      `holds a secret shorter than ${MIN_SECRET_LENGTH} characters; keys sealed with it could be forged: remove it`,
+    );
+  }
+  const code = config.frontend.shutdownCode;
+  if (code.trim() === '' || code === PUBLISHED_SHUTDOWN_CODE) {
+    throw new ConfigError(
+      'frontend.shutdownCode',
+      code === PUBLISHED_SHUTDOWN_CODE
+        ? 'is the published default of the original gateway; set your own'
+        : 'is empty; set a random code (anyone who can publish on the control channel must not be able to stop the gateway)',
     );
   }
   if (config.frontend.ssl && (config.frontend.private_key === '' || config.frontend.certificate === '')) {

@@ -31,6 +31,7 @@ export function registerServices(c: DependencyContainer, config: GatewayConfig, 
     client: createRedisClient(redisClientOptions(config, 'store', `asgw-store-${connectionName}`), logger(r)),
     keyPrefix: config.gateway.redis.keyPrefix,
     presenceTtlMs: config.gateway.presenceTtl,
+    logger: logger(r),
   }));
   once(TOKENS.ControlChannel, (r) => new RedisControlChannel({
     client: createRedisClient(redisClientOptions(config, 'control', `asgw-control-${connectionName}`), logger(r)),

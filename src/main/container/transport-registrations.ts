@@ -1,16 +1,42 @@
 import type { DependencyContainer } from 'tsyringe';
+import { TOKENS, type Logger } from '../../application/ports.js';
+import { HandshakeGuard } from '../../adapters/edge/handshake-guard.js';
 import { registerSocketIoTransport } from '../../adapters/socketio/socketio-transport.js';
 import { registerWebSocketTransport } from '../../adapters/websocket/websocket-transport.js';
 import type { GatewayConfig } from '../config/index.js';
-import { socketIoOptions, webSocketOptions } from '../gateway-settings.js';
+import { corsOrigins, handshakeGuardOptions, socketIoOptions, webSocketOptions } from '../gateway-settings.js';
 import { MAIN_TOKENS, type TransportMount } from './tokens.js';
 
-/** Socket.IO always; raw WebSocket unless `frontend.websocket.path` is empty. Same server, same port. */
+/**
+ * Socket.IO always; raw WebSocket unless `frontend.websocket.path` is empty.
+ * Same server, same port, and one HandshakeGuard for both, so that the
+ * per-address limits count a client's connections on either transport.
+ */
 export function registerTransports(c: DependencyContainer, config: GatewayConfig): void {
   const mounts: TransportMount[] = [];
+  const guardOptions = handshakeGuardOptions(config);
+  const cors = corsOrigins(config);
+  let guard: HandshakeGuard | undefined;
+  const guardFor = (): HandshakeGuard => {
+    if (guard) return guard;
+    const logger = c.resolve<Logger>(TOKENS.Logger);
+    logger.info(
+      {
+        allowedOrigins: guardOptions.allowedOrigins.length > 0 ? guardOptions.allowedOrigins : 'same origin only',
+        perAddress: guardOptions.perAddress,
+        perAddressPerSecond: guardOptions.perAddressPerSecond,
+        trustProxy: guardOptions.trustedProxies,
+      },
+      'connection checks',
+    );
+    return (guard = new HandshakeGuard(guardOptions, logger.child({ component: 'edge' })));
+  };
   const socketIo = socketIoOptions(config);
-  mounts.push({ name: 'socket.io', mount: async (app, acceptor) => void (await registerSocketIoTransport(app, acceptor, socketIo)) });
+  mounts.push({
+    name: 'socket.io',
+    mount: async (app, acceptor) => void (await registerSocketIoTransport(app, acceptor, { ...socketIo, guard: guardFor(), ...(cors ? { corsOrigins: cors } : {}) })),
+  });
   const ws = webSocketOptions(config);
-  if (ws) mounts.push({ name: 'websocket', mount: (app, acceptor) => registerWebSocketTransport(app, acceptor, ws) });
+  if (ws) mounts.push({ name: 'websocket', mount: (app, acceptor) => registerWebSocketTransport(app, acceptor, { ...ws, guard: guardFor() }) });
   c.register(MAIN_TOKENS.Transports, { useValue: mounts });
 }

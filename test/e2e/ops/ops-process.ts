@@ -29,6 +29,8 @@ export function writeConfig(extra: Record<string, unknown> = {}): { file: string
     'gateway.redis.gatewaycontrolqueue': channel,
     'gateway.redis.keyPrefix': `asgw-e2e-${tag}:`,
     'gateway.rabbitmq.host': '127.0.0.1',
+    // Off unless a test asks for it: parallel test gateways would all want the default port.
+    'frontend.metrics.port': 0,
     ...extra,
   };
   const file = join(mkdtempSync(join(tmpdir(), 'asgw-ops-')), 'gateway.properties');
@@ -37,7 +39,7 @@ export function writeConfig(extra: Record<string, unknown> = {}): { file: string
 }
 
 /** The environment without any gateway settings of the machine running the tests. */
-function cleanEnv(): NodeJS.ProcessEnv {
+export function cleanEnv(): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env)) {
     if (!/^(FRONTEND_|CLUSTER_|GATEWAY_|ACTIVESTACK_|ASGW_)/.test(k)) env[k] = v;
@@ -47,6 +49,8 @@ function cleanEnv(): NodeJS.ProcessEnv {
 
 export class ServerProcess {
   readonly logs: LogRecord[] = [];
+  /** Every stdout line as written, JSON or not. */
+  readonly lines: string[] = [];
   readonly child: ChildProcess;
   readonly exited: Promise<number | null>;
   private text = '';
@@ -117,6 +121,7 @@ export class ServerProcess {
 
   private onLine(line: string): void {
     this.text += `${line}\n`;
+    this.lines.push(line);
     let record: LogRecord;
     try {
       record = JSON.parse(line) as LogRecord;

@@ -20,7 +20,7 @@ describe('restarts hand over to listening replacements (real Redis + RabbitMQ, f
   const servingPids = async (config = file): Promise<number[]> =>
     replies(await runConsole(config, 'clientcount\n'), 'clientcount').filter((r) => r.ok).map((r) => r.pid).sort();
   const exitOf = (pid: number, from: number): Promise<LogRecord> =>
-    server.waitForLog((r) => r.msg === 'worker exited' && r.pid === pid, `old worker ${pid} exiting`, 90_000, from);
+    server.waitForLog((r) => r.msg === 'worker exited' && r.workerPid === pid, `old worker ${pid} exiting`, 90_000, from);
 
   beforeAll(async () => {
     await requireRedis();

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Socket } from 'socket.io-client';
+import { freePort } from '../../support/free-port.js';
 import { requireRabbitMq, requireRedis } from '../../support/services.js';
 import { ServerProcess, writeConfig } from './ops-process.js';
 import { connectWss, httpsGet, makeSelfSignedCert, nextEvent, type TlsMaterial } from './tls-material.js';
@@ -70,13 +71,16 @@ describe('TLS (frontend.ssl=true)', () => {
   it('2 workers over real Redis and RabbitMQ: the cluster serves wss and https', async () => {
     await requireRedis();
     await requireRabbitMq();
-    const server = start(sslKeys());
+    const metricsPort = await freePort();
+    const server = start({ ...sslKeys(), 'frontend.metrics.port': metricsPort });
     const port = await server.listening(2);
     // Several clients: the primary deals them out to both workers round-robin.
     for (let i = 0; i < 4; i++) await expectServedOverTls(port);
-    const metrics = await httpsGet(`https://127.0.0.1:${port}/metrics`, tls.cert);
+    expect((await httpsGet(`https://127.0.0.1:${port}/metrics`, tls.cert)).status).toBe(404);
+    // The metrics port is plain HTTP on an internal interface, served by the supervisor.
+    const metrics = await fetch(`http://127.0.0.1:${metricsPort}/metrics`);
     expect(metrics.status).toBe(200);
-    expect(metrics.body).toMatch(/^activestack_gateway_connected_clients 4$/m);
+    expect(await metrics.text()).toMatch(/^activestack_gateway_connected_clients 4$/m);
   }, 60_000);
 
   it.each([

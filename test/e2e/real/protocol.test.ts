@@ -5,7 +5,7 @@ import { AmqpTestAgent, createVhost, deleteVhost, loginDemo, queueCounts, testVh
 import { MemoryLogger } from '../../support/fakes.js';
 import { realGatewayOverrides } from '../../support/gateway-process.js';
 import { requireRabbitMq, requireRedis } from '../../support/services.js';
-import { publicPart, TestSocket, until } from '../../support/test-socket.js';
+import { publicPart, TestSocket, TRANSPORTS, until, type TransportName } from '../../support/test-socket.js';
 
 // The full protocol over the real RabbitMQ and Redis, with the amqplib test
 // agent as backend, in a vhost of its own (no other agent shares its queues).
@@ -40,8 +40,8 @@ afterEach(() => {
   for (const s of open.splice(0)) s.close();
 });
 
-async function socket(): Promise<TestSocket> {
-  const s = await TestSocket.open(url);
+async function socketOver(transport: TransportName): Promise<TestSocket> {
+  const s = await TestSocket.open(url, transport);
   open.push(s);
   return s;
 }
@@ -58,7 +58,9 @@ async function untilUnconsumed(queue: string): Promise<{ messages: number; consu
   return info;
 }
 
-describe.sequential('the protocol over real RabbitMQ and Redis', () => {
+describe.sequential.each(TRANSPORTS)('the protocol over real RabbitMQ and Redis, %s transport', (transport) => {
+  const socket = (): Promise<TestSocket> => socketOver(transport);
+
   it('is ready with broker and Redis up', () => {
     expect(worker.readiness()).toEqual({ ready: true, broker: true, redis: true });
   });
@@ -78,11 +80,12 @@ describe.sequential('the protocol over real RabbitMQ and Redis', () => {
     const connect = await agent.waitFor('connect', (b) => b.clientId === clientId);
     expect(connect).toMatchObject({ cn: 'com.percero.agents.sync.vo.ConnectRequest', userId: 'demo-user', token: response.result.token });
 
-    s.emit('findById', { messageId: 'f1', sendAck: true, theClassId: '42', clientId: 'forged', userId: 'mallory', token: 'stolen' });
-    expect((await s.next('ack')).data).toBe('f1');
-    const found = (await s.next('push', (m) => m.correspondingMessageId === 'f1')).data as any;
+    const f1 = `f1-${transport}`;
+    s.emit('findById', { messageId: f1, sendAck: true, theClassId: '42', clientId: 'forged', userId: 'mallory', token: 'stolen' });
+    expect((await s.next('ack')).data).toBe(f1);
+    const found = (await s.next('push', (m) => m.correspondingMessageId === f1)).data as any;
     expect(found.result).toEqual({ ID: '42', cn: null, owner: 'demo-user' });
-    const req = await agent.waitFor('findById', (b) => b.messageId === 'f1');
+    const req = await agent.waitFor('findById', (b) => b.messageId === f1);
     expect(req).toMatchObject({ clientId, userId: 'demo-user', token: response.result.token });
   });
 
@@ -160,6 +163,7 @@ describe.sequential('the protocol over real RabbitMQ and Redis', () => {
     const key = await loginDemo(a);
     a.emit('logout', {});
     expect(publicPart((await a.next('gatewayConnectAck')).data as string).userId).toBeUndefined();
+    expect((await a.next('gatewayDisconnect')).data).toEqual({ reason: 'logout', resumable: false });
     await a.next('disconnect');
     expect(await agent.waitFor('disconnectAuth', (b) => b.clientId === clientId)).toMatchObject({
       cn: 'com.percero.agents.auth.vo.DisconnectRequest',
@@ -178,7 +182,8 @@ describe.sequential('the protocol over real RabbitMQ and Redis', () => {
     await agent.push(clientId, { cn: 'x.StillHere' });
     await s.next('push', (m) => m.cn === 'x.StillHere');
     await agent.eol(clientId);
-    expect((await s.next('disconnect')).data).toBe('io server disconnect');
+    expect((await s.next('gatewayDisconnect')).data).toEqual({ reason: 'eol', resumable: false });
+    expect((await s.next('disconnect')).data).toBe(transport === 'websocket' ? 'ws close 4001 eol' : 'io server disconnect');
     expect(await untilUnconsumed(clientId)).toEqual({ messages: 0, consumers: 0 });
   });
 

@@ -121,4 +121,28 @@ describe.sequential('two gateway instances on one Redis', () => {
     again.emit('message', { reconnect: { reconnectId: key } });
     expect((await again.next('gatewayError')).data).toMatchObject({ code: 'INVALID_RECONNECT_KEY' });
   }, 60_000);
+
+  it('a logout on one instance closes the sockets of that login on the other within 1 s (Redis pub/sub)', async () => {
+    const c = await spawnGateway(overrides);
+    others.push(c);
+    const onB = await socket(b.url);
+    await onB.start();
+    const key = await loginDemo(onB);
+    const onC = await TestSocket.open(c.url, 'websocket');
+    sockets.push(onC);
+    onC.emit('message', { reconnect: { reconnectId: key } });
+    expect(publicPart((await onC.next('gatewayConnectAck')).data as string).userId).toBe('demo-user');
+    const bystander = await socket(c.url);
+    await bystander.start();
+    await loginDemo(bystander);
+
+    const started = Date.now();
+    onB.emit('logout', {});
+    expect((await onC.next('gatewayDisconnect', () => true, 2000)).data).toEqual({ reason: 'logout', resumable: false });
+    expect((await onC.next('disconnect', () => true, 2000)).data).toBe('ws close 4001 logout');
+    const elapsed = Date.now() - started;
+    console.info(`[e2e logout everywhere] closed on the other instance after ${elapsed} ms`);
+    expect(elapsed).toBeLessThan(1000);
+    expect(bystander.all('gatewayDisconnect')).toEqual([]);
+  }, 60_000);
 });

@@ -1,4 +1,4 @@
-import { createServer } from 'node:net';
+import { freePort } from '../../support/free-port.js';
 import { ServerProcess, runConsole, writeConfig } from '../../e2e/ops/ops-process.js';
 import type { RealStack } from './real-stack.js';
 
@@ -21,6 +21,9 @@ export async function startCluster(stack: RealStack, workers = 2, extra: Record<
     'cluster.workerCount': workers,
     'gateway.rabbitmq.vhost': stack.vhost,
     'frontend.logLevel': 'info',
+    // The fleet is hundreds of users on one address (127.0.0.1): per-address limits off.
+    'frontend.connections.perAddress': 0,
+    'frontend.connections.perAddressPerSecond': 0,
     ...extra,
   });
   const server = new ServerProcess([file]);
@@ -52,14 +55,4 @@ export function alive(pid: number): boolean {
   }
 }
 
-/** A port nothing listens on right now. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
-}
+export { freePort } from '../../support/free-port.js';

@@ -19,6 +19,7 @@ function value(text: string, name: string, label?: string): number {
   return Number.NaN;
 }
 
+/** `url`: the gateway's metrics endpoint (`frontend.metrics.*`), without the path. */
 export async function sampleGateway(url: string): Promise<GatewaySample> {
   const text = await (await fetch(`${url}/metrics`)).text();
   const p = 'activestack_gateway_';

@@ -6,6 +6,7 @@ import { RedisControlChannel } from '../../../src/adapters/redis/redis-control-c
 import type { ControlChannel, ControlReply } from '../../../src/application/ports.js';
 import { controlChannelContract } from '../../contract/control-channel.contract.js';
 import { recordingLogger } from '../../contract/recording-logger.js';
+import { BlackholeProxy } from '../../support/blackhole-proxy.js';
 import { REDIS_HOST, REDIS_PORT, requireRedis } from '../../support/services.js';
 
 const run = randomUUID().slice(0, 8);
@@ -112,6 +113,30 @@ describe('RedisControlChannel specifics', () => {
       expect(lines[0]).toBe('after-kill');
     } finally {
       await channel.close();
+    }
+  });
+
+  it('notices a subscribed connection whose server went away unseen, and subscribes again on a new one', async () => {
+    const name = `test.${run}.severed`;
+    const proxy = await BlackholeProxy.start({ host: REDIS_HOST, port: REDIS_PORT });
+    const logger = recordingLogger();
+    const client = createRedisClient({ host: '127.0.0.1', port: proxy.port, commandTimeoutMs: 300 }, logger);
+    const channel = new RedisControlChannel({ client, channel: name, logger, pingIntervalMs: 200 });
+    try {
+      const lines: string[] = [];
+      await channel.onCommand((line) => lines.push(line));
+      // The subscriber now listens to a peer that will never speak again.
+      proxy.sever();
+      const deadline = Date.now() + 10_000;
+      while (lines.length === 0) {
+        if (Date.now() > deadline) throw new Error('the channel stayed on the dead connection: no command heard in 10 s');
+        await admin.publish(name, 'after-failover');
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      expect(lines[0]).toBe('after-failover');
+    } finally {
+      await channel.close();
+      await proxy.close();
     }
   });
 });

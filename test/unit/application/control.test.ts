@@ -16,6 +16,9 @@ describe('parseControlLine', () => {
     expect(parseControlLine('ClientCount', CODE)).toEqual({ ok: true, command: { name: 'clientcount' } });
     expect(parseControlLine('  LOGLEVEL debug ', CODE)).toEqual({ ok: true, command: { name: 'loglevel', level: 'debug' } });
     expect(parseControlLine('loglevel DEBUG', CODE)).toMatchObject({ ok: false, name: 'loglevel' });
+    // The original's console sends winston's names.
+    expect(parseControlLine('loglevel verbose', CODE)).toEqual({ ok: true, command: { name: 'loglevel', level: 'debug' } });
+    expect(parseControlLine('loglevel silly', CODE)).toEqual({ ok: true, command: { name: 'loglevel', level: 'trace' } });
     expect(parseControlLine('clientMessageResendInterval 2500', CODE)).toEqual({
       ok: true, command: { name: 'clientmessageresendinterval', ms: 2500 },
     });
@@ -39,6 +42,22 @@ describe('parseControlLine', () => {
       if (!parsed.ok) expect(parsed.error.length).toBeGreaterThan(0);
     }
     expect(parseControlLine('x'.repeat(5000), CODE)).toMatchObject({ ok: false });
+  });
+
+  it('refuses a resend interval under 100 ms as a bad argument (PROTOCOL §5)', () => {
+    for (const ms of ['1', '11', '99']) {
+      expect(parseControlLine(`clientmessageresendinterval ${ms}`, CODE)).toEqual({
+        ok: false, name: 'clientmessageresendinterval', error: 'ms must be a whole number from 100 to 86400000',
+      });
+    }
+    expect(parseControlLine('clientmessageresendinterval 100', CODE)).toEqual({
+      ok: true, command: { name: 'clientmessageresendinterval', ms: 100 },
+    });
+  });
+
+  it('names an unknown command by its word cut short', () => {
+    expect(parseControlLine('shutdwn pass123', CODE)).toEqual({ ok: false, name: 'shutdwn', error: 'unknown command' });
+    expect(parseControlLine('Averyveryverylongword and more', CODE)).toEqual({ ok: false, name: 'averyveryver…', error: 'unknown command' });
   });
 
   it('accepts shutdown only with the right code, and never returns the code', () => {
@@ -149,6 +168,31 @@ describe('ControlService', () => {
     expect((await send('LOGLEVEL loud', 1))[0]).toMatchObject({ command: 'loglevel', ok: false });
     expect((await send('Frobnicate', 1))[0]).toMatchObject({ command: 'frobnicate', ok: false, error: 'unknown command' });
     expect(calls).toEqual([]);
+  });
+
+  it('logs and answers a rejected line by its command word alone, never with its arguments', async () => {
+    const { send, calls, logs } = await setup();
+    const lines = [
+      // A mistyped command word: the code after it must not reach the log, the reply or the replies channel.
+      { line: 'shutdwn pass123 graceful 10', command: 'shutdwn' },
+      { line: `SHUTDWN ${CODE} immediate`, command: 'shutdwn' },
+      // A code typed where the command word goes: only its start is shown.
+      { line: `${CODE}-and-more shutdown`, command: 's3cret-code-…' },
+      // A known word with a bad argument: the argument is left out too.
+      { line: 'loglevel pass123', command: 'loglevel' },
+      { line: 'clientmessageresendinterval pass123', command: 'clientmessageresendinterval' },
+      { line: 'shutdown pass123 immediate', command: 'shutdown' },
+    ];
+    for (const { line, command } of lines) {
+      const [reply] = await send(line, 1);
+      expect(reply).toMatchObject({ command, ok: false });
+      expect(JSON.stringify(reply)).not.toMatch(/pass123|and-more|immediate|graceful/);
+    }
+    expect(calls).toEqual([]);
+    const rejected = logs.filter((l) => l.includes('control command rejected'));
+    expect(rejected).toHaveLength(lines.length);
+    for (const log of rejected) expect(log).not.toMatch(/pass123|s3cret-code-and|immediate|graceful/);
+    expect(rejected[0]).toBe(JSON.stringify([{ command: 'shutdwn', error: 'unknown command' }, 'control command rejected']));
   });
 
   it('ignores commands once stopped', async () => {

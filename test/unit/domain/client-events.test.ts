@@ -62,12 +62,16 @@ describe('Client agent events (§2.2)', () => {
 });
 
 describe('Client logout (§2.4)', () => {
-  it('logged in: forward, DisconnectRequest(auth) built before clearing, revoke sid, logged-out key, presence, disconnect', () => {
+  it('logged in: forward, DisconnectRequest(auth) built before clearing, revoke sid, logged-out key, presence, disconnect, close', () => {
     const c = loggedInClient();
     const sid = c.session.state.sid;
     expect(sid).toEqual(expect.any(String));
     const effects = c.handleEvent('logout', { messageId: 'L' }, NOW);
-    expect(types(effects)).toEqual(['publish', 'publish', 'revoke', 'emit', 'presence', 'emit', 'disconnectSocket']);
+    expect(types(effects)).toEqual([
+      'publish', 'publish', 'watchSid', 'revoke', 'emit', 'presence', 'emit', 'disconnectSocket',
+      // and the close at once, as for any socket that goes (§2.4)
+      'publish', 'cancelConsume', 'presence', 'log', 'dispose',
+    ]);
     expect(publishes(effects, 'logout')[0]?.body).toMatchObject({ userId: 'u1', clientId: CLIENT_ID });
     expect(publishes(effects, 'disconnectAuth')[0]?.body).toEqual({
       clientId: CLIENT_ID,
@@ -77,13 +81,15 @@ describe('Client logout (§2.4)', () => {
       cn: 'com.percero.agents.auth.vo.DisconnectRequest',
     });
     // The marker lives as long as any key of the login could: max age plus the allowed clock skew.
-    expect(effects[2]).toEqual({ type: 'revoke', sid, ttlMs: keys.revocationTtlMs });
+    expect(effects[2]).toEqual({ type: 'watchSid', sid: undefined });
+    expect(effects[3]).toEqual({ type: 'revoke', sid, ttlMs: keys.revocationTtlMs });
     expect(keys.revocationTtlMs).toBeGreaterThan(7 * 86_400_000);
     expect(lastKeyState(effects)).toEqual({ clientId: CLIENT_ID, deviceId: 'dev' });
-    expect(effects[4]).toEqual({ type: 'presence', clientId: CLIENT_ID, userId: undefined, present: true });
-    expect(effects[5]).toEqual({ type: 'emit', event: 'gatewayDisconnect', data: { reason: 'logout', resumable: false } });
-    expect(effects[6]).toEqual({ type: 'disconnectSocket', reason: 'logout', resumable: false });
+    expect(effects[5]).toEqual({ type: 'presence', clientId: CLIENT_ID, userId: undefined, present: true });
+    expect(effects[6]).toEqual({ type: 'emit', event: 'gatewayDisconnect', data: { reason: 'logout', resumable: false } });
+    expect(effects[7]).toEqual({ type: 'disconnectSocket', reason: 'logout', resumable: false });
     expect(c.session.isLoggedIn).toBe(false);
+    expect(c.closed).toBe(true);
   });
 
   it('logged in, whatever the payload: a bad one is refused as an event but the logout still happens', () => {
@@ -91,17 +97,18 @@ describe('Client logout (§2.4)', () => {
     const effects = c.handleEvent('logout', 'junk', NOW);
     expect(errorCodes(effects)).toEqual(['BAD_REQUEST']);
     expect(types(effects)).toContain('revoke');
-    expect(effects.at(-1)).toEqual({ type: 'disconnectSocket', reason: 'logout', resumable: false });
+    expect(effects).toContainEqual({ type: 'disconnectSocket', reason: 'logout', resumable: false });
   });
 
   it('not logged in: nothing to agents, just disconnect', () => {
     const c = startedClient();
     const effects = c.handleEvent('logout', {}, NOW);
     expect(errorCodes(effects)).toEqual(['UNAUTHENTICATED']);
-    expect(publishes(effects)).toEqual([]);
-    expect(effects.at(-1)).toEqual({ type: 'disconnectSocket', reason: 'logout', resumable: false });
+    // Nothing to agents but the DisconnectRequest every closed socket sends.
+    expect(publishes(effects).map((p) => p.routingKey)).toEqual(['disconnect']);
+    expect(effects).toContainEqual({ type: 'disconnectSocket', reason: 'logout', resumable: false });
     const notStarted = makeClient();
-    expect(types(notStarted.handleEvent('logout', {}, NOW))).toEqual(['emit', 'emit', 'disconnectSocket']);
+    expect(types(notStarted.handleEvent('logout', {}, NOW))).toEqual(['emit', 'emit', 'disconnectSocket', 'publish', 'log', 'dispose']);
   });
 
   it('a key from before the logout still carries the revoked sid; the one after has none', () => {

@@ -79,7 +79,7 @@ export class ClientDriver {
   }
 
   serverClose(reason: CloseReason): Effect[] {
-    return this.drive(this.client.serverClose(reason), NOW);
+    return this.drive(this.client.serverClose(reason, NOW), NOW);
   }
 
   private drive(first: Effect[], now: number): Effect[] {

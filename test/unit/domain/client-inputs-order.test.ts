@@ -31,22 +31,26 @@ describe('Client: awaited effects and the inbox', () => {
     const c = makeClient();
     c.outcomes.consumed = false;
     const effects = c.handleMessage({ reconnect: { reconnectId: sealed({ clientId: 'old', userId: 'u', sid: 's' }) } }, NOW);
-    expect(types(effects)).toEqual(['checkRevocation', 'consume', 'log', 'emit', 'emit', 'disconnectSocket']);
+    expect(types(effects)).toEqual([
+      'checkRevocation', 'watchSid', 'consume', 'log', 'emit', 'emit', 'disconnectSocket',
+      'publish', 'cancelConsume', 'presence', 'log', 'dispose',
+    ]);
     expect(errorCodes(effects)).toEqual(['AGENT_UNAVAILABLE']);
     // Neither the ReconnectRequest nor a new key: the client comes back with the key it has.
-    expect(publishes(effects)).toEqual([]);
+    expect(publishes(effects).map((p) => p.routingKey)).toEqual(['disconnect']);
     expect(emits(effects, 'gatewayConnectAck')).toEqual([]);
-    expect(effects.at(-1)).toEqual({ type: 'disconnectSocket', reason: 'broker-unavailable', resumable: true });
+    expect(effects[6]).toEqual({ type: 'disconnectSocket', reason: 'broker-unavailable', resumable: true });
   });
 
-  it('a failed revocation at logout is logged as an error and the logout goes on', () => {
+  it('a revocation the store did not take yet is logged as a warning and the logout goes on', () => {
     const c = startedClient();
     c.handleDelivery('login', userToken('u1'), NOW);
     c.outcomes.revoked = false;
     const effects = c.handleEvent('logout', {}, NOW);
     const revokeAt = types(effects).indexOf('revoke');
-    expect(effects[revokeAt + 1]).toMatchObject({ type: 'log', level: 'error' });
-    expect(effects.at(-1)).toMatchObject({ type: 'disconnectSocket', reason: 'logout' });
+    expect(effects[revokeAt + 1]).toMatchObject({ type: 'log', level: 'warn' });
+    expect(effects).toContainEqual({ type: 'disconnectSocket', reason: 'logout', resumable: false });
+    expect(effects.at(-1)).toEqual({ type: 'dispose' });
   });
 
   it('a delivery for a socket that is gone, or being closed, is requeued, never pushed or acked', () => {
@@ -84,8 +88,7 @@ describe('Client: awaited effects and the inbox', () => {
   it('the queue of a client that was logged in is kept at close (a later session may resume it)', () => {
     const c = startedClient();
     c.handleDelivery('login', userToken('u1'), NOW);
-    c.handleEvent('logout', {}, NOW);
-    expect(c.close(NOW)).toContainEqual({ type: 'cancelConsume', discardQueue: false });
+    expect(c.handleEvent('logout', {}, NOW)).toContainEqual({ type: 'cancelConsume', discardQueue: false });
     const resumed = makeClient();
     resumed.handleMessage({ reconnect: { reconnectId: sealed({ clientId: 'old', userId: 'u', sid: 's' }) } }, NOW);
     expect(resumed.close(NOW)).toContainEqual({ type: 'cancelConsume', discardQueue: false });
@@ -99,6 +102,10 @@ describe('Client: awaited effects and the inbox', () => {
     expect(errorCodes(client.receive(message('testCall', { messageId: 'x' }), NOW + 17))).toEqual(['RATE_LIMITED']);
     const last = client.receive(message('testCall', {}), NOW + 18);
     expect(last.at(-1)).toEqual({ type: 'disconnectSocket', reason: 'rate-limited', resumable: false });
+    // The close waits for the consume to end, then runs after what was waiting.
+    const rest = client.resume({ type: 'consumed', ok: true }, NOW + 20);
+    expect(types(rest).filter((t) => t === 'publish').length).toBe(17);
+    expect(rest.at(-1)).toEqual({ type: 'cancelConsume', discardQueue: true });
   });
 });
 
@@ -113,7 +120,7 @@ describe('Client: admission (PROTOCOL §6) and server-side closes (§8)', () => 
     });
     client.receive(message('testCall', {}), NOW);
     const cut = client.receive(message('testCall', { messageId: 'm' }), NOW);
-    expect(types(cut)).toEqual(['emit', 'log', 'emit', 'disconnectSocket']);
+    expect(types(cut)).toEqual(['emit', 'log', 'emit', 'disconnectSocket', 'publish', 'cancelConsume']);
     expect(emits(cut, 'gatewayDisconnect')[0]?.data).toEqual({ reason: 'rate-limited', resumable: false });
     // Nothing more is taken from that socket.
     expect(client.receive(message('testCall', {}), NOW + 60_000)).toEqual([]);
@@ -128,15 +135,25 @@ describe('Client: admission (PROTOCOL §6) and server-side closes (§8)', () => 
     expect(emits(undecodable)[0]?.data).toEqual({ code: 'BAD_REQUEST', message: expect.any(String) });
   });
 
-  it('serverClose tells the client why, once; the socket close that follows runs the close', () => {
+  it('serverClose tells the client why, once, and closes it at once; the socket close that follows changes nothing', () => {
     const c = startedClient();
-    expect(c.serverClose('server-shutdown')).toEqual([
+    const close = c.serverClose('server-shutdown');
+    expect(close.slice(0, 2)).toEqual([
       { type: 'emit', event: 'gatewayDisconnect', data: { reason: 'server-shutdown', resumable: true } },
       { type: 'disconnectSocket', reason: 'server-shutdown', resumable: true },
     ]);
-    expect(c.serverClose('logout')).toEqual([]);
-    const close = c.close(NOW);
     expect(close).toContainEqual({ type: 'log', level: 'debug', message: 'client closed', detail: { reason: 'server-shutdown' } });
+    expect(close.at(-1)).toEqual({ type: 'dispose' });
+    expect(c.serverClose('logout')).toEqual([]);
+    expect(c.close(NOW)).toEqual([]);
+  });
+
+  it('serverClose while an effect is awaited: the notice now, the close once the outcome is back', () => {
+    const { client } = makeClient();
+    client.receive(message('message', { connect: {} }), NOW);
+    expect(types(client.serverClose('server-shutdown', NOW))).toEqual(['emit', 'disconnectSocket']);
+    const rest = client.resume({ type: 'consumed', ok: true }, NOW);
+    expect(types(rest)).toEqual(['presence', 'emit', 'publish', 'cancelConsume']);
   });
 
   it('a client that just goes away is not told anything', () => {

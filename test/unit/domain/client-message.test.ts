@@ -107,14 +107,15 @@ describe('Client special message `message` (§2.1)', () => {
   });
 
   describe('reconnect', () => {
-    const oldState = { clientId: 'bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb', userId: 'u1', token: 't', deviceId: 'd', sid: 's1', existingClientIds: ['c0'] };
+    const oldState = { clientId: 'bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb', userId: 'u1', token: 't', deviceId: 'd', sid: 's1', loginAt: NOW - 1000, existingClientIds: ['c0'] };
 
     it('a valid key of a logged-in session: new clientId kept, old one becomes history, queue consumed before ReconnectRequest', () => {
       const c = makeClient();
       const effects = c.handleMessage({ reconnect: { reconnectId: sealed(oldState) } }, NOW);
-      expect(types(effects)).toEqual(['checkRevocation', 'consume', 'presence', 'publish', 'emit']);
-      expect(effects[1]).toEqual({ type: 'consume', queue: CLIENT_ID });
-      expect(effects[2]).toEqual({ type: 'presence', clientId: CLIENT_ID, userId: 'u1', present: true });
+      expect(types(effects)).toEqual(['checkRevocation', 'watchSid', 'consume', 'presence', 'publish', 'emit']);
+      expect(effects[1]).toEqual({ type: 'watchSid', sid: 's1' });
+      expect(effects[2]).toEqual({ type: 'consume', queue: CLIENT_ID });
+      expect(effects[3]).toEqual({ type: 'presence', clientId: CLIENT_ID, userId: 'u1', present: true });
       expect(publishes(effects, 'reconnect')[0]?.body).toEqual({
         clientId: CLIENT_ID,
         existingClientId: oldState.clientId,
@@ -153,14 +154,14 @@ describe('Client special message `message` (§2.1)', () => {
       const c = makeClient();
       c.outcomes.revocation = 'unavailable';
       const effects = c.handleMessage({ reconnect: { reconnectId: sealed(oldState) }, hibernate: {} }, NOW);
-      expect(types(effects)).toEqual(['checkRevocation', 'log', 'emit', 'emit', 'disconnectSocket']);
+      expect(types(effects)).toEqual(['checkRevocation', 'log', 'emit', 'emit', 'disconnectSocket', 'publish', 'log', 'dispose']);
       expect(errorCodes(effects)).toEqual(['AGENT_UNAVAILABLE']);
       expect(emits(effects, 'gatewayDisconnect')[0]?.data).toEqual({ reason: 'store-unavailable', resumable: true });
-      expect(effects.at(-1)).toEqual({ type: 'disconnectSocket', reason: 'store-unavailable', resumable: true });
+      expect(effects[4]).toEqual({ type: 'disconnectSocket', reason: 'store-unavailable', resumable: true });
       expect(c.started).toBe(false);
       expect(emits(effects, 'gatewayConnectAck')).toEqual([]);
-      // The close that follows has no queue to cancel and returns nothing.
-      expect(types(c.close(NOW))).toEqual(['publish', 'log', 'dispose']);
+      // It had no queue yet: nothing to cancel. The socket's own close that follows changes nothing.
+      expect(c.close(NOW)).toEqual([]);
     });
 
     it('a key without a login is not checked for revocation', () => {
@@ -171,7 +172,7 @@ describe('Client special message `message` (§2.1)', () => {
     it('the keys after a checked reconnect key run once the check is back, in order', () => {
       const c = makeClient();
       const effects = c.handleMessage({ reconnect: { reconnectId: sealed(oldState) }, hibernate: {} }, NOW);
-      expect(types(effects)).toEqual(['checkRevocation', 'consume', 'presence', 'publish', 'publish', 'emit']);
+      expect(types(effects)).toEqual(['checkRevocation', 'watchSid', 'consume', 'presence', 'publish', 'publish', 'emit']);
       expect(publishes(effects).map((p) => p.routingKey)).toEqual(['reconnect', 'hibernate']);
     });
 

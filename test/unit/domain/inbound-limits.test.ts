@@ -18,6 +18,12 @@ describe('InboundLimits (size and rate per socket, PROTOCOL §6)', () => {
     expect(l.admit(msg('findById', {}, 101), NOW)).toEqual({ code: 'PAYLOAD_TOO_LARGE', disconnect: true });
   });
 
+  it('a message the transport left unparsed (over its size limit) is PAYLOAD_TOO_LARGE whatever its byte count says', () => {
+    const l = limits();
+    const standIn: InboundMessage = { event: 'testCall', payload: { messageId: 'm' }, bytes: 10, binary: false, unparsed: true };
+    expect(l.admit(standIn, NOW)).toEqual({ code: 'PAYLOAD_TOO_LARGE', disconnect: false });
+  });
+
   it('RATE_LIMITED past the burst, refilled with time, then a disconnect for a client that keeps on', () => {
     const l = limits();
     for (let i = 0; i < 3; i++) expect(l.admit(msg('testCall', {}), NOW)).toBeUndefined();

@@ -15,6 +15,7 @@ const state: SessionState = {
   token: 'secret-token',
   userId: 'user-1',
   sid: 'sid-1',
+  loginAt: NOW - 3 * DAY,
 };
 
 function codec(secret = SECRET, previousSecrets: string[] = []): ReconnectKeyCodec {
@@ -155,5 +156,45 @@ describe('ReconnectKeyCodec', () => {
   it('refuses an empty secret at construction', () => {
     expect(() => codec('')).toThrow(RangeError);
     expect(() => codec(SECRET, [''])).toThrow(RangeError);
+  });
+
+  describe('login age (§4: loginAt is sealed and never refreshed)', () => {
+    const loggedIn = (loginAt: number): SessionState => ({ clientId: 'c', userId: 'u', sid: 's', loginAt });
+    const withLoginMax = (loginMaxAgeMs: number) => new ReconnectKeyCodec({ secret: SECRET, maxAgeMs: 7 * DAY, loginMaxAgeMs });
+
+    it('a key whose login is older than loginMaxAge does not open, however fresh the key', () => {
+      const c = withLoginMax(30 * DAY);
+      expect(c.open(c.seal(loggedIn(NOW - 29 * DAY), NOW), NOW).ok).toBe(true);
+      expect(c.open(c.seal(loggedIn(NOW - 30 * DAY), NOW), NOW)).toEqual({ ok: false, reason: 'login-expired' });
+    });
+
+    it('a chain of resumes cannot extend a login: 35 days of daily re-seals end at 30', () => {
+      const c = withLoginMax(30 * DAY);
+      let key = c.seal(loggedIn(NOW), NOW);
+      let day = 0;
+      for (; day < 35; day++) {
+        const opened = c.open(key, NOW + day * DAY);
+        if (!opened.ok) break;
+        key = c.seal(opened.state, NOW + day * DAY);
+      }
+      expect(day).toBe(30);
+    });
+
+    it('a login dated ahead beyond the allowed skew is refused', () => {
+      const c = withLoginMax(30 * DAY);
+      expect(c.open(c.seal(loggedIn(NOW + 10 * 60_000), NOW), NOW)).toEqual({ ok: false, reason: 'login-expired' });
+    });
+
+    it('a key of a login sealed before loginAt existed takes its savedAt as the login time', () => {
+      const c = withLoginMax(30 * DAY);
+      const { loginAt: _none, ...old } = loggedIn(0);
+      const opened = c.open(c.seal(old, NOW), NOW + 1000);
+      expect(opened.ok && opened.state.loginAt).toBe(NOW);
+    });
+
+    it('a revocation outlives every key of its login: the shorter of the two ages plus twice the skew', () => {
+      expect(withLoginMax(30 * DAY).revocationTtlMs).toBe(7 * DAY + 10 * 60_000);
+      expect(withLoginMax(DAY).revocationTtlMs).toBe(DAY + 10 * 60_000);
+    });
   });
 });

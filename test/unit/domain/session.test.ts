@@ -20,25 +20,42 @@ describe('Session', () => {
     expect(s.isDirty).toBe(false);
   });
 
-  it('login sets identity and a new sid per login, keeping the device when none is given', () => {
+  it('login sets identity, a sid and loginAt, keeping the device when none is given', () => {
     const s = Session.fresh('c1');
     s.markClean();
-    s.login({ userId: 'u1', token: 't1', deviceId: 'd1' });
+    expect(s.login({ userId: 'u1', token: 't1', deviceId: 'd1' }, 1000)).toEqual({ replacedSid: undefined });
     expect(s.isDirty).toBe(true);
     expect(s.isLoggedIn).toBe(true);
-    const first = s.state.sid;
-    expect(first).toEqual(expect.any(String));
-    expect(s.state).toMatchObject({ clientId: 'c1', userId: 'u1', token: 't1', deviceId: 'd1' });
-    s.login({ userId: 'u2' });
+    expect(s.state.sid).toEqual(expect.any(String));
+    expect(s.state).toMatchObject({ clientId: 'c1', userId: 'u1', token: 't1', deviceId: 'd1', loginAt: 1000 });
+  });
+
+  it('the same user logging in again keeps the sid (one logout still ends it); another user replaces it', () => {
+    const s = Session.fresh('c1');
+    s.login({ userId: 'u1', token: 't1', deviceId: 'd1' }, 1000);
+    const first = s.state.sid!;
+    // e.g. a login reply delivered twice, after a resume on another instance
+    expect(s.login({ userId: 'u1', token: 't2' }, 2000)).toEqual({ replacedSid: undefined });
+    expect(s.state).toMatchObject({ sid: first, token: 't2', loginAt: 2000 });
+    expect(s.login({ userId: 'u2' }, 3000)).toEqual({ replacedSid: first });
     expect(s.state.userId).toBe('u2');
     expect(s.state.token).toBeUndefined();
     expect(s.state.deviceId).toBe('d1');
     expect(s.state.sid).not.toBe(first);
   });
 
+  it('a resumed session keeps the login time: resuming never extends a login', () => {
+    const s = Session.fresh('c1');
+    s.login({ userId: 'u1' }, 1000);
+    const resumed = Session.resumed(s.state, 'c2');
+    expect(resumed.state).toMatchObject({ sid: s.state.sid, loginAt: 1000 });
+    resumed.logout();
+    expect(resumed.state.loginAt).toBeUndefined();
+  });
+
   it('logout clears userId, token and sid, returns the old sid, and is clean when nothing changed', () => {
     const s = Session.fresh('c1');
-    s.login({ userId: 'u1', token: 't1', deviceId: 'd1' });
+    s.login({ userId: 'u1', token: 't1', deviceId: 'd1' }, 1000);
     const sid = s.state.sid;
     s.markClean();
     expect(s.logout()).toBe(sid);
@@ -99,7 +116,7 @@ describe('Session', () => {
   describe('stamp (§2.2)', () => {
     it('authenticated: identity comes from the session, whatever the client sent', () => {
       const s = Session.fresh('c1');
-      s.login({ userId: 'me', token: 'tok' });
+      s.login({ userId: 'me', token: 'tok' }, 1000);
       const payload = { clientId: 'other', userId: 'victim', token: 'stolen', deviceId: 'dev', data: 1 };
       const out = s.stamp(payload, true);
       expect(out).toEqual({ clientId: 'c1', userId: 'me', token: 'tok', data: 1 });

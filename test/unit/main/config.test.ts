@@ -38,7 +38,7 @@ describe('loadConfig', () => {
     });
     expect(config.frontend).toMatchObject({
       logLevel: 'info', shutdownCode: 'pass123', port: 8080, ssl: false,
-      private_key: '', certificate: '', cert_auth: '', session_secret: PUBLISHED_SESSION_SECRET,
+      private_key: '', certificate: '', cert_auth: [], session_secret: PUBLISHED_SESSION_SECRET,
     });
     expect(config.gateway.socketio).toMatchObject({ timeout: 300, interval: 20 });
     expect(config.gateway.redis).toMatchObject({
@@ -53,9 +53,13 @@ describe('loadConfig', () => {
       embedded: false, host: '0.0.0.0', previous_session_secrets: [], sessionMaxAge: 604_800_000,
       clientMessageResendInterval: 7500, maxResends: 10, maxPayloadBytes: 1_048_576,
       rateLimit: { burst: 200, perSecond: 100, disconnectAfter: 20 }, flash_policy_port: 0,
+      shutdownCode: '', metrics: { port: 9464, host: '127.0.0.1' },
     });
     expect(config.gateway.socketio).toMatchObject({ transports: ['websocket'], path: '/socket.io' });
-    expect(config.gateway.redis).toMatchObject({ keyPrefix: 'asgw:', sentinels: [], sentinelName: '', cluster: [] });
+    expect(config.gateway.redis).toMatchObject({
+      keyPrefix: 'asgw:', sentinels: [], sentinelName: '', cluster: [], username: '', sentinelPassword: '',
+      commandTimeout: 2000, tls: false, ca: '', cert: '', key: '', rejectUnauthorized: true,
+    });
     expect(config.gateway.rabbitmq).toMatchObject({ vhost: '/', heartbeat: 30, prefetch: 10, hosts: [] });
     expect(config.gateway.events.unauthenticated).toEqual(DEFAULT_UNAUTHENTICATED_EVENTS);
     expect(config.gateway.events.authenticated).toContain('getChangeWatcher');
@@ -99,6 +103,15 @@ describe('loadConfig', () => {
     expect(errorOf(() => loadConfig({ env: { GATEWAY_REDIS_CLUSTER: 'a:99999' } })).key).toBe('gateway.redis.cluster');
   });
 
+  it('refuses a resend interval under 100 ms (PROTOCOL §5), in embedded mode too', () => {
+    for (const ms of ['1', '99']) {
+      const err = errorOf(() => loadConfig({ env: {}, argv: { 'frontend.clientMessageResendInterval': ms, 'frontend.embedded': true } }));
+      expect(err.key).toBe('frontend.clientMessageResendInterval');
+      expect(err.message).toContain('from 100');
+    }
+    expect(loadConfig({ env: {}, argv: { 'frontend.clientMessageResendInterval': '100' } }).config.frontend.clientMessageResendInterval).toBe(100);
+  });
+
   it('does not echo secret values in errors', () => {
     const err = errorOf(() => loadConfig({ file: file('s.json', JSON.stringify({ frontend: { shutdownCode: 12345678 } })), env: {} }));
     expect(err.key).toBe('frontend.shutdownCode');
@@ -121,8 +134,11 @@ describe('loadConfig', () => {
 });
 
 describe('assertProductionSafe', () => {
+  const OWN_CODE = 'an-own-shutdown-code';
   const withSecret = (secret: string, embedded: boolean) =>
-    loadConfig({ env: {}, argv: { 'frontend.session_secret': secret, 'frontend.embedded': embedded } }).config;
+    loadConfig({ env: {}, argv: { 'frontend.session_secret': secret, 'frontend.embedded': embedded, 'frontend.shutdownCode': OWN_CODE } }).config;
+  const real = (argv: Record<string, unknown>) =>
+    loadConfig({ env: {}, argv: { 'frontend.session_secret': 'a-long-own-secret-of-enough-length', 'frontend.shutdownCode': OWN_CODE, ...argv } }).config;
 
   it('refuses the published default secret outside embedded mode', () => {
     const err = errorOf(() => assertProductionSafe(loadConfig({ file: original, env: {} }).config));
@@ -134,9 +150,31 @@ describe('assertProductionSafe', () => {
     expect(errorOf(() => assertProductionSafe(withSecret('', false))).key).toBe('frontend.session_secret');
   });
 
-  it('accepts an own secret, and anything in embedded mode', () => {
-    expect(() => assertProductionSafe(withSecret('a-long-own-secret-of-enough-length', false))).not.toThrow();
+  it('refuses a secret shorter than 32 characters, current or previous, without echoing it', () => {
+    const short = errorOf(() => assertProductionSafe(withSecret('a', false)));
+    expect(short.key).toBe('frontend.session_secret');
+    expect(short.message).toContain('shorter than 32');
+    expect(errorOf(() => assertProductionSafe(withSecret('x'.repeat(31), false))).key).toBe('frontend.session_secret');
+    expect(() => assertProductionSafe(withSecret('x'.repeat(32), false))).not.toThrow();
+    const previous = errorOf(() => assertProductionSafe(real({ 'frontend.previous_session_secrets': 'an-old-long-enough-secret-of-32-chars,weak-old' })));
+    expect(previous.key).toBe('frontend.previous_session_secrets');
+    expect(previous.message).not.toContain('weak-old');
+  });
+
+  it('refuses an empty shutdown code and the original\'s published one (pass123), without echoing it', () => {
+    expect(loadConfig({ env: {} }).config.frontend.shutdownCode).toBe('');
+    expect(errorOf(() => assertProductionSafe(real({ 'frontend.shutdownCode': '' }))).key).toBe('frontend.shutdownCode');
+    expect(errorOf(() => assertProductionSafe(real({ 'frontend.shutdownCode': '  ' }))).key).toBe('frontend.shutdownCode');
+    const published = errorOf(() => assertProductionSafe(real({ 'frontend.shutdownCode': 'pass123' })));
+    expect(published.key).toBe('frontend.shutdownCode');
+    expect(published.message).toContain('published default');
+    expect(published.message).not.toContain('pass123');
+  });
+
+  it('accepts an own secret and code, and anything in embedded mode, with no settings at all', () => {
+    expect(() => assertProductionSafe(real({}))).not.toThrow();
     expect(() => assertProductionSafe(withSecret('', true))).not.toThrow();
     expect(() => assertProductionSafe(withSecret(PUBLISHED_SESSION_SECRET, true))).not.toThrow();
+    expect(() => assertProductionSafe(loadConfig({ env: {}, argv: { 'frontend.embedded': true } }).config)).not.toThrow();
   });
 });

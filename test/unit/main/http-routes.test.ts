@@ -1,6 +1,6 @@
 import Fastify from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
-import { registerHttpRoutes, type Readiness } from '../../../src/adapters/http/routes.js';
+import { registerHttpRoutes, registerMetricsRoute, type Readiness } from '../../../src/adapters/http/routes.js';
 import { PromMetrics } from '../../../src/adapters/metrics/prom-metrics.js';
 
 let app: ReturnType<typeof Fastify> | undefined;
@@ -8,7 +8,8 @@ afterEach(async () => { await app?.close(); app = undefined; });
 
 function build(readiness: Readiness, metricsText: () => Promise<string>) {
   app = Fastify();
-  registerHttpRoutes(app, { readiness: () => readiness, metricsText });
+  registerHttpRoutes(app, { readiness: () => readiness });
+  registerMetricsRoute(app, metricsText);
   return app;
 }
 
@@ -40,6 +41,9 @@ describe('HTTP routes', () => {
     metrics.ackWait(12);
     metrics.publishConfirm(1.5);
     metrics.badAgentMessage();
+    metrics.legacyKey('accepted');
+    metrics.legacyKey('accepted');
+    metrics.legacyKey('invalid');
     const res = await build({ ready: true, broker: true, redis: true }, () => metrics.metricsText()).inject('/metrics');
     expect(res.statusCode).toBe(200);
     expect(res.headers['content-type']).toContain('text/plain; version=0.0.4');
@@ -49,9 +53,20 @@ describe('HTTP routes', () => {
     expect(res.body).toContain('activestack_gateway_gateway_errors_total{code="RATE_LIMITED"} 1');
     expect(res.body).toContain('activestack_gateway_resends_total 1');
     expect(res.body).toContain('activestack_gateway_bad_agent_messages_total 1');
+    expect(res.body).toContain('activestack_gateway_legacy_keys_total{outcome="accepted"} 2');
+    expect(res.body).toContain('activestack_gateway_legacy_keys_total{outcome="invalid"} 1');
+    // At 0 before the first expired key, so a dashboard shows the series from the start.
+    expect(res.body).toContain('activestack_gateway_legacy_keys_total{outcome="expired"} 0');
     expect(res.body).toContain('activestack_gateway_ack_wait_ms_count 1');
     expect(res.body).toContain('activestack_gateway_publish_confirm_ms_count 1');
     expect(res.body).toMatch(/activestack_gateway_process_resident_memory_bytes \d+/);
+  });
+
+  it('the client port\'s routes are /health and /ready only: /metrics is not among them', async () => {
+    app = Fastify();
+    registerHttpRoutes(app, { readiness: () => ({ ready: true, broker: true, redis: true }) });
+    expect((await app.inject('/metrics')).statusCode).toBe(404);
+    expect((await app.inject('/ready')).statusCode).toBe(200);
   });
 
   it('GET /metrics answers 503 when collection fails, and the server stays up', async () => {

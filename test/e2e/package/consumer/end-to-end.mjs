@@ -13,13 +13,13 @@ const ok = (step) => console.log(`ok ${step}`);
 // ------------------------------------------------------------ the entries
 
 const entries = {
-  'activestack-gateway': ['createGateway', 'Gateway', 'SilentLogger', 'NoMetrics', 'PublishError', 'isResumable', 'startWorker', 'loadConfig'],
-  'activestack-gateway/domain': ['Client', 'ReconnectKeyCodec', 'AgentRouter', 'InboundLimits', 'Session', 'isAwaited'],
-  'activestack-gateway/memory': ['InMemoryMessageBus', 'InMemorySessionStore', 'InMemoryControlChannel', 'MemorySocketChannel', 'ManualClock', 'SystemClock', 'DemoAgent'],
-  'activestack-gateway/amqp': ['AmqpMessageBus', 'amqpUrl'],
+  'activestack-gateway': ['createGateway', 'Gateway', 'SilentLogger', 'NoMetrics', 'PromMetrics', 'PublishError', 'isResumable', 'startWorker', 'loadConfig'],
+  'activestack-gateway/domain': ['Client', 'ReconnectKeyCodec', 'AgentRouter', 'InboundLimits', 'Session', 'isAwaited', 'LEGACY_KEY_OUTCOMES'],
+  'activestack-gateway/memory': ['InMemoryMessageBus', 'InMemorySessionStore', 'InMemoryControlChannel', 'MemorySocketChannel', 'ManualClock', 'SystemClock', 'DemoAgent', 'DEMO_USER'],
+  'activestack-gateway/amqp': ['AmqpMessageBus', 'amqpUrl', 'redactAmqpUrl'],
   'activestack-gateway/redis': ['RedisSessionStore', 'RedisControlChannel', 'createRedisClient', 'closeRedisClient'],
-  'activestack-gateway/socketio': ['registerSocketIoTransport', 'SocketIoChannel'],
-  'activestack-gateway/websocket': ['registerWebSocketTransport', 'WebSocketChannel', 'CLOSE_RESUME', 'CLOSE_DO_NOT_RESUME'],
+  'activestack-gateway/socketio': ['registerSocketIoTransport', 'SocketIoChannel', 'HandshakeGuard'],
+  'activestack-gateway/websocket': ['registerWebSocketTransport', 'WebSocketChannel', 'CLOSE_RESUME', 'CLOSE_DO_NOT_RESUME', 'HandshakeGuard'],
   'activestack-gateway/client': ['createClient'],
 };
 for (const [entry, names] of Object.entries(entries)) {
@@ -27,6 +27,9 @@ for (const [entry, names] of Object.entries(entries)) {
   const missing = names.filter((name) => module[name] === undefined);
   assert.deepEqual(missing, [], `${entry} lacks ${missing.join(', ')}`);
 }
+const { HandshakeGuard: socketIoGuard } = await import('activestack-gateway/socketio');
+const { HandshakeGuard: webSocketGuard } = await import('activestack-gateway/websocket');
+assert.equal(socketIoGuard, webSocketGuard, 'both transports take the same HandshakeGuard');
 ok('every entry resolves with its exports');
 
 for (const deep of ['activestack-gateway/dist/library/index.js', 'activestack-gateway/dist/application/gateway.js', 'activestack-gateway/src/domain/client.ts']) {

@@ -17,12 +17,12 @@ import {
   type SessionStore,
   type SocketChannel,
 } from 'activestack-gateway';
-import { AgentRouter, Client, ReconnectKeyCodec, type Effect, type DisconnectNotice } from 'activestack-gateway/domain';
+import { AgentRouter, Client, ReconnectKeyCodec, type Effect, type DisconnectNotice, type LegacyKeyOutcome } from 'activestack-gateway/domain';
 import { DEMO_USER, DemoAgent, InMemoryMessageBus, InMemorySessionStore, ManualClock, MemorySocketChannel } from 'activestack-gateway/memory';
 import { AmqpMessageBus, amqpUrl, type AmqpMessageBusOptions } from 'activestack-gateway/amqp';
 import { createRedisClient, RedisSessionStore, type RedisSessionStoreOptions } from 'activestack-gateway/redis';
-import { registerSocketIoTransport, type SocketIoTransportOptions } from 'activestack-gateway/socketio';
-import { CLOSE_RESUME, registerWebSocketTransport, type WebSocketTransportOptions } from 'activestack-gateway/websocket';
+import { HandshakeGuard, registerSocketIoTransport, type HandshakeGuardOptions, type SocketIoTransportOptions } from 'activestack-gateway/socketio';
+import { CLOSE_RESUME, HandshakeGuard as SameGuard, registerWebSocketTransport, type WebSocketTransportOptions } from 'activestack-gateway/websocket';
 import { createClient, type ActiveStackClient } from 'activestack-gateway/client';
 
 /** A transport of one's own. */
@@ -49,7 +49,9 @@ class MyChannel implements SocketChannel {
   }
 }
 
-const settings: GatewaySettings = { secret: 'x'.repeat(32), resendIntervalMs: 1000, rateLimit: { burst: 10 } };
+const settings: GatewaySettings = { secret: 'x'.repeat(32), resendIntervalMs: 1000, loginMaxAgeMs: 86_400_000, rateLimit: { burst: 10 } };
+const outcome: LegacyKeyOutcome = 'accepted';
+void outcome;
 const bus: MessageBus = new InMemoryMessageBus();
 const store: SessionStore = new InMemorySessionStore();
 const options: CreateGatewayOptions = { bus, store, clock: new ManualClock(), options: settings };
@@ -72,6 +74,8 @@ const incomplete: SocketChannel = { id: 'x', transport: 'x', send() {}, close() 
 void incomplete;
 // @ts-expect-error outbound events are the protocol's
 new MyChannel().send('anything', {});
+// @ts-expect-error deep imports are not exported
+void import('activestack-gateway/dist/library/index.js');
 
 // The domain on its own: inputs in, effects out.
 const keys = new ReconnectKeyCodec({ secret: settings.secret, maxAgeMs: 60_000 });
@@ -98,8 +102,10 @@ const amqpBus: MessageBus = new AmqpMessageBus(amqpOptions, logger);
 const start: () => Promise<void> = () => (amqpBus as AmqpMessageBus).start();
 const storeOptions: RedisSessionStoreOptions = { client: createRedisClient({ host: '127.0.0.1', port: 6379 }, logger), keyPrefix: 'app:' };
 const redisStore: SessionStore = new RedisSessionStore(storeOptions);
-const sio: SocketIoTransportOptions = { path: '/socket.io', transports: ['websocket'], pingIntervalMs: 25_000, pingTimeoutMs: 20_000, maxHttpBufferSize: 4_000_000 };
-const ws: WebSocketTransportOptions = { path: '/ws', pingIntervalMs: 25_000, pingTimeoutMs: 20_000, maxFrameBytes: 4_000_000, foreignUpgradePaths: ['/socket.io'] };
+const guardOptions: HandshakeGuardOptions = { allowedOrigins: [], perAddress: 0, perAddressPerSecond: 0, trustedProxies: [] };
+const guard: SameGuard = new HandshakeGuard(guardOptions, logger);
+const sio: SocketIoTransportOptions = { path: '/socket.io', transports: ['websocket'], pingIntervalMs: 25_000, pingTimeoutMs: 20_000, maxPayloadBytes: 1_000_000, maxHttpBufferSize: 4_000_000, guard };
+const ws: WebSocketTransportOptions = { path: '/ws', pingIntervalMs: 25_000, pingTimeoutMs: 20_000, maxPayloadBytes: 1_000_000, maxFrameBytes: 4_000_000, foreignUpgradePaths: ['/socket.io'], guard };
 const resume: 4000 = CLOSE_RESUME;
 const agent = new DemoAgent(new InMemoryMessageBus(), logger);
 const user: string = DEMO_USER.username;
