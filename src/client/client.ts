@@ -10,6 +10,7 @@ import { PushAcks } from './push-acks.js';
 import type {
   ClientEvents,
   ClientOptions,
+  DisconnectNotice,
   GatewayErrorPayload,
   PublicSession,
   PushContext,
@@ -39,6 +40,8 @@ export class ActiveStackClient {
   private retryTimer: ReturnType<typeof setTimeout> | undefined;
   private sentKey = false;
   private keyRefused = false;
+  /** The gateway's `gatewayDisconnect` for the socket now closing, if it sent one. */
+  private notice: DisconnectNotice | undefined;
   private connectWaiters: Array<{ resolve(s: PublicSession): void; reject(e: ActiveStackError): void }> = [];
   private disconnectWaiters: Array<() => void> = [];
 
@@ -52,7 +55,7 @@ export class ActiveStackClient {
     // server-side disconnect, and each retry must present the latest key.
     this.socket = io(options.url, {
       path: options.path ?? '/socket.io',
-      transports: ['websocket'],
+      transports: options.transports ?? ['websocket'],
       reconnection: false,
       autoConnect: false,
       forceNew: true,
@@ -61,6 +64,7 @@ export class ActiveStackClient {
     this.socket.on('gatewayConnectAck', (key: unknown) => this.onConnectAck(key));
     this.socket.on('gatewayError', (payload: unknown) => this.onGatewayError(payload));
     this.socket.on('push', (message: unknown) => this.onPush(message));
+    this.socket.on('gatewayDisconnect', (notice: unknown) => this.onGatewayDisconnect(notice));
     this.socket.on('disconnect', (reason: string) => this.onDisconnect(reason));
     this.socket.on('connect_error', (err: Error) => this.onConnectError(err));
   }
@@ -122,7 +126,11 @@ export class ActiveStackClient {
     return this.events.on(event, cnOrHandler as never);
   }
 
-  /** Logs the session out; resolves once the gateway dropped the socket, after which the client resumes logged out. */
+  /**
+   * Logs the session out; resolves once the gateway closed the socket. The
+   * client then stops (a `closed` event with reason `logout`) and forgets
+   * its key: `connect()` starts a fresh session.
+   */
   logout(): Promise<void> {
     if (this.state !== 'ready') {
       return Promise.reject(new ActiveStackError('NOT_CONNECTED', 'There is no live session to log out.'));
@@ -155,6 +163,7 @@ export class ActiveStackClient {
   private onSocketConnect(): void {
     if (this.state === 'closed') return;
     this.state = 'handshaking';
+    this.notice = undefined;
     const key = this.storage.get();
     this.sentKey = key !== null;
     this.keyRefused = false;
@@ -243,12 +252,45 @@ export class ActiveStackClient {
     if (this.socket.connected) this.socket.emit('message', { ack: { correspondingMessageId: id } });
   }
 
-  private onDisconnect(reason: string): void {
+  /** PROTOCOL §8: the gateway says why it is about to close the socket, and whether to come back. */
+  private onGatewayDisconnect(payload: unknown): void {
+    const p = (typeof payload === 'object' && payload !== null ? payload : {}) as Partial<DisconnectNotice>;
+    if (typeof p.reason !== 'string' || typeof p.resumable !== 'boolean') return;
+    this.notice = { reason: p.reason, resumable: p.resumable };
+  }
+
+  private onDisconnect(transportReason: string): void {
     if (this.state === 'closed') return;
-    this.state = 'connecting';
-    this.events.emit('disconnect', reason);
+    const notice = this.notice;
+    this.notice = undefined;
+    const stops = notice !== undefined && !notice.resumable;
+    this.state = stops ? 'idle' : 'connecting';
+    this.events.emit('disconnect', notice?.reason ?? transportReason);
     for (const resolve of this.disconnectWaiters.splice(0)) resolve();
-    this.scheduleRetry();
+    // Without a notice (network, an old gateway) or with a resumable one: come back with the key.
+    if (stops) this.stop(notice);
+    else this.scheduleRetry();
+  }
+
+  /**
+   * The gateway ended the session for good (logout, eol, rate-limited):
+   * no retry, the key is forgotten (it names a session that is over; a
+   * later `connect()` starts fresh), waiting requests fail with CLOSED.
+   */
+  private stop(notice: DisconnectNotice): void {
+    clearTimeout(this.retryTimer);
+    this.storage.clear();
+    this.current = null;
+    this.everReady = false;
+    this.attempt = 0;
+    const ended = (event?: string, messageId?: string): ActiveStackError =>
+      new ActiveStackError('CLOSED', `The gateway ended the session (${notice.reason}).`, {
+        ...(event !== undefined ? { event } : {}),
+        ...(messageId !== undefined ? { messageId } : {}),
+      });
+    this.requests.rejectAll(ended);
+    for (const waiter of this.connectWaiters.splice(0)) waiter.reject(ended());
+    this.events.emit('closed', { reason: notice.reason, resumable: false });
   }
 
   private onConnectError(err: Error): void {

@@ -6,6 +6,8 @@ export { backoffDelay } from './backoff.js';
 export type {
   ClientEvents,
   ClientOptions,
+  CloseReason,
+  DisconnectNotice,
   GatewayErrorPayload,
   KeyStorage,
   PublicSession,

@@ -35,11 +35,34 @@ export interface ReconnectOptions {
   readonly maxMs: number;
 }
 
+/** Why the gateway closed a socket (PROTOCOL §8); `resumable` says whether to come back with the key. */
+export type CloseReason =
+  | 'logout'
+  | 'eol'
+  | 'resend-limit'
+  | 'rate-limited'
+  | 'store-unavailable'
+  | 'broker-unavailable'
+  | 'server-shutdown'
+  | (string & {});
+
+/** The `gatewayDisconnect` payload. */
+export interface DisconnectNotice {
+  readonly reason: CloseReason;
+  readonly resumable: boolean;
+}
+
 export interface ClientOptions {
   /** Gateway origin, e.g. `http://127.0.0.1:8080`. */
   readonly url: string;
   /** Socket.IO path; `/socket.io` by default. */
   readonly path?: string;
+  /**
+   * Socket.IO transports, in the order tried; `['websocket']` by default.
+   * `['polling', 'websocket']` starts with HTTP long-polling and upgrades
+   * (for networks that block WebSocket).
+   */
+  readonly transports?: Array<'polling' | 'websocket'>;
   readonly storage?: KeyStorage;
   readonly reconnect?: ReconnectOptions;
   /** Requests kept while disconnected; 100 by default. */
@@ -68,7 +91,13 @@ export interface ClientEvents {
   push: PushHandler;
   session: (session: PublicSession, change: SessionChange) => void;
   error: (error: Error & { code: string }) => void;
+  /** The socket closed: the gateway's close reason when it gave one, else socket.io-client's. */
   disconnect: (reason: string) => void;
+  /**
+   * The gateway ended the session and said not to come back (logout, eol,
+   * rate-limited): the client stopped. `connect()` starts a fresh session.
+   */
+  closed: (info: { reason: CloseReason; resumable: false }) => void;
   /** The session came back after a drop; `restored` false when the key was refused. */
   reconnect: (info: { session: PublicSession; restored: boolean }) => void;
   /** A copy of an already handled push was dropped (the gateway re-sent it, or the broker redelivered it). */

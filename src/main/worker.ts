@@ -8,6 +8,7 @@ import { PromMetrics } from '../adapters/metrics/prom-metrics.js';
 import { registerClientAssets } from '../client/serve.js';
 import { httpsOptions, type GatewayConfig } from './config/index.js';
 import { createContainer, MAIN_TOKENS, type TransportMount, type WorkerServices } from './container/index.js';
+import { serveFromPrimary } from './cluster/sticky-worker.js';
 import { createLogger, type RootLogger } from './logger.js';
 import { serveWorkerMetrics } from './metrics-endpoint.js';
 
@@ -32,6 +33,11 @@ export interface RunningWorker {
 export interface StartWorkerOptions {
   logger?: Logger & Partial<Pick<RootLogger, 'setLevel'>>;
   metrics?: Metrics & { metricsText?(): Promise<string> };
+  /**
+   * A cluster worker: the supervisor listens on frontend.port and hands this
+   * worker its connections (sticky sessions); the worker binds nothing.
+   */
+  servedByPrimary?: boolean;
 }
 
 /**
@@ -74,16 +80,22 @@ export async function startWorker(config: GatewayConfig, opts: StartWorkerOption
   const presenceTimer = setInterval(refresh, Math.max(1000, Math.floor(ttl / 3)));
   presenceTimer.unref();
 
-  await app.listen({ port: config.frontend.port, host: config.frontend.host });
-  const port = (app.server.address() as AddressInfo).port;
+  let port = config.frontend.port;
+  if (opts.servedByPrimary) {
+    await serveFromPrimary(app);
+  } else {
+    await app.listen({ port: config.frontend.port, host: config.frontend.host });
+    port = (app.server.address() as AddressInfo).port;
+  }
   const transports = c.resolve<TransportMount[]>(MAIN_TOKENS.Transports).map((t) => t.name);
   logger.info({ port, instance, transports, embedded: config.frontend.embedded, tls: Boolean(https) }, 'gateway listening');
   if (config.frontend.embedded) process.stdout.write(embeddedBanner(config, https ? 'https' : 'http', port));
 
   let closed: Promise<void> | undefined;
-  let listening = true;
-  // Refuse new sockets in the core, and stop listening so that the cluster's
-  // primary (or a load balancer) sends new connections elsewhere.
+  let listening = !opts.servedByPrimary;
+  // Refuse new sockets in the core, and stop listening so that a load
+  // balancer sends new connections elsewhere (a cluster's primary already
+  // routes new sessions away from a worker that stops).
   const stopAccepting = (): void => {
     gateway.stopAccepting();
     if (!listening) return;

@@ -46,6 +46,9 @@ export function realGatewayOverrides(vhost: string, extra: Overrides = {}): Over
     'frontend.host': '127.0.0.1',
     'frontend.logLevel': 'warn',
     'frontend.session_secret': E2E_SECRET,
+    // Every test client comes from 127.0.0.1: the per-address limits (tested on their own) would refuse them.
+    'frontend.connections.perAddress': 0,
+    'frontend.connections.perAddressPerSecond': 0,
     'frontend.shutdownCode': E2E_SHUTDOWN_CODE,
     'frontend.embedded': false,
     // Off: parallel test gateways would all want the default metrics port.

@@ -11,12 +11,15 @@ import ipaddr from 'ipaddr.js';
  * anyone can write it. IPv4-mapped IPv6 counts as IPv4; other IPv6
  * addresses count by their /64, since one host is given a whole /64.
  */
+/** A connection with no peer address (a Unix socket hop): per-address limits cannot count it. */
+export const UNKNOWN_ADDRESS = 'unknown';
+
 export function clientAddressResolver(trustedProxies: readonly string[]): (req: IncomingMessage) => string {
   // compile() throws on a malformed entry: the caller names the setting.
   const trust = trustedProxies.length > 0 ? proxyAddr.compile([...trustedProxies]) : undefined;
   return (req) => {
     const address = trust ? proxyAddr(req, trust) : req.socket.remoteAddress;
-    return address === undefined ? 'unknown' : addressKey(address);
+    return address === undefined || address === '' ? UNKNOWN_ADDRESS : addressKey(address);
   };
 }
 

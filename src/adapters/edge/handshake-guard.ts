@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Logger } from '../../application/ports.js';
-import { clientAddressResolver } from './client-address.js';
+import { clientAddressResolver, UNKNOWN_ADDRESS } from './client-address.js';
 import { ConnectionLimiter, type ConnectionLease } from './connection-limiter.js';
 import { OriginPolicy } from './origin-policy.js';
 
@@ -57,11 +57,26 @@ export class HandshakeGuard {
     if (!this.limiter.enabled) return { ok: true, lease: NO_LEASE };
     this.warnOnceAboutProxies(req);
     const address = this.addressOf(req);
+    if (address === UNKNOWN_ADDRESS) {
+      // A local hop with no client address (the supervisor terminating TLS): nothing to count against.
+      this.warnOnceAboutUnknown();
+      return { ok: true, lease: NO_LEASE };
+    }
     const admission = this.limiter.tryOpen(address, this.now());
     if (admission.ok) return admission;
     const reason = admission.reason === 'too-many' ? 'too many connections from this address' : 'connecting too fast from this address';
     this.logger.debug({ transport, address, reason }, 'connection refused: per-address limit');
     return { ok: false, status: 429, reason };
+  }
+
+  private warnedUnknown = false;
+
+  private warnOnceAboutUnknown(): void {
+    if (this.warnedUnknown) return;
+    this.warnedUnknown = true;
+    this.logger.warn(
+      'connections arrive without a client address (TLS terminated by the cluster supervisor): per-address limits cannot apply to them; terminate TLS at a load balancer and set frontend.trustProxy to keep them',
+    );
   }
 
   /** Without trusted proxies every client behind a proxy shares its address: say so once. */

@@ -52,6 +52,12 @@
     status('disconnected', 'disconnected (' + reason + '), resuming…');
     log('disconnect', reason);
   });
+  // Logout (or the backend's EOL) ends the session for good: the SDK stops. The demo starts a fresh, logged-out one.
+  client.on('closed', function (info) {
+    log('closed', 'the gateway ended the session (' + info.reason + '); starting a fresh one');
+    showSession(null);
+    start();
+  });
   client.on('reconnect', function (info) {
     reconnects += 1;
     $('reconnects').textContent = String(reconnects);
@@ -83,11 +89,14 @@
   });
   run('drop', function () { client.drop(); return Promise.resolve(); });
 
-  client.connect().then(function (session) {
-    status('connected', 'connected');
-    showSession(session);
-  }, function (err) {
-    status('disconnected', 'cannot connect: ' + err.message);
-  });
+  function start() {
+    client.connect().then(function (session) {
+      status('connected', 'connected');
+      showSession(session);
+    }, function (err) {
+      status('disconnected', 'cannot connect: ' + err.message);
+    });
+  }
+  start();
   window.activeStackDemo = client;
 })();

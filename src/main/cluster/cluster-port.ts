@@ -1,29 +1,14 @@
-import { createServer } from 'node:net';
 import type { GatewayConfig } from '../config/index.js';
 
-/** Set by the supervisor on its workers when frontend.port is 0. */
+/** Set by the supervisor on its workers: the port it listens on (the one picked when frontend.port is 0). */
 export const CLUSTER_PORT_ENV = 'ASGW_CLUSTER_PORT';
 
 /**
- * node:cluster shares one listening handle per address, port and listen
- * index; with port 0 the primary binds a random port for the first worker
- * and the others share it only while that handle lives. Once every worker
- * of it has closed (all replaced, or all crashed), the next worker gets a
- * new random port and every client is lost. So the supervisor picks the
- * port once, and every worker, replacements included, listens on it.
+ * A cluster worker's configuration as its primary serves it: the port is
+ * the primary's (the worker binds nothing; it names itself by that port),
+ * and TLS is the primary's business, so the worker speaks plain HTTP over
+ * the connections it is handed (see sticky-primary.ts).
  */
-export async function pickClusterPort(host: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, host, () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-  });
-}
-
-/** The worker's configuration with the port its supervisor chose, if it chose one. */
 export function withClusterPort(config: GatewayConfig, env: NodeJS.ProcessEnv = process.env): GatewayConfig {
   const raw = env[CLUSTER_PORT_ENV];
   if (raw === undefined || raw === '') return config;
@@ -31,5 +16,5 @@ export function withClusterPort(config: GatewayConfig, env: NodeJS.ProcessEnv = 
   if (!Number.isInteger(port) || port < 1 || port > 65_535) {
     throw new Error(`${CLUSTER_PORT_ENV} must be a port number (1-65535), got "${raw}"`);
   }
-  return { ...config, frontend: { ...config.frontend, port } };
+  return { ...config, frontend: { ...config.frontend, port, ssl: false } };
 }

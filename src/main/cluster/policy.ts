@@ -127,3 +127,31 @@ export function memoryVerdict(usage: MemoryUsage, cfg: MemoryConfig): MemoryVerd
   if (over(usage.heapTotal, cfg.memoryWarning.heapTotal)) warnings.push(describe('heapTotal', usage.heapTotal, cfg.memoryWarning.heapTotal));
   return warnings.length > 0 ? { action: 'warn', reasons: warnings } : { action: 'ok' };
 }
+
+/** What the primary's connection routing needs to know of a worker. */
+export interface Routable {
+  /** Has listened: its gateway takes connections handed to it. */
+  readonly serving: boolean;
+  /** On its way out (drain, restart, replace, shutdown). */
+  readonly leaving: boolean;
+  /** Its open Engine.IO (Socket.IO) sessions, as @socket.io/sticky counts them. */
+  readonly sessions: number;
+}
+
+/** Added to a draining worker's weight, and twice to a starting one's: never chosen while a serving worker exists. */
+export const ROUTING_PENALTY = 1_000_000_000;
+
+/**
+ * The weight the sticky primary gives a worker when a connection starts a
+ * new session (a request with a known `sid` always goes to that session's
+ * worker): the lowest wins. A worker still starting cannot take a
+ * connection at all (it has nothing to serve it with), and a draining one
+ * refuses new sockets, so both come last; among serving workers, the one
+ * with the fewest Socket.IO sessions. Raw WebSocket clients are not
+ * counted (the primary never learns of them): they, like ties, are dealt
+ * at random among the lightest workers.
+ */
+export function routingWeight(w: Routable): number {
+  const penalty = !w.serving ? 2 * ROUTING_PENALTY : w.leaving ? ROUTING_PENALTY : 0;
+  return penalty + w.sessions;
+}

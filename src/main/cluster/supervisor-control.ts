@@ -8,6 +8,8 @@ export class SupervisorControl implements ControlTarget {
   constructor(
     private readonly supervisor: Supervisor,
     private readonly logger: RootLogger,
+    /** Runs when a restart starts (the primary re-reads its TLS files). */
+    private readonly onRestart: () => void = () => undefined,
   ) {}
 
   async clientCount(): Promise<WorkerOutcome[]> {
@@ -26,7 +28,10 @@ export class SupervisorControl implements ControlTarget {
   async restart(mode: StopMode, ms: number): Promise<ControlAction> {
     // A second restart would replace the replacements of the first one.
     const busy = this.supervisor.isRestarting() ? 'busy: restarting' : undefined;
-    return this.action(() => (mode === 'immediate' ? this.supervisor.rollingRestart(ms) : this.supervisor.gracefulRestart(ms)), busy);
+    return this.action(() => {
+      this.onRestart();
+      return mode === 'immediate' ? this.supervisor.rollingRestart(ms) : this.supervisor.gracefulRestart(ms);
+    }, busy);
   }
 
   async shutdown(mode: StopMode, ms: number): Promise<ControlAction> {

@@ -6,8 +6,9 @@ import type { RootLogger } from '../logger.js';
 import { isMessage, type Heartbeat, type QueryAnswer, type QueryOp, type ToWorker } from './ipc.js';
 import { CLUSTER_PORT_ENV } from './cluster-port.js';
 import {
-  forkAfterExit, isSilent, memoryVerdict, REPLACEMENT_LISTEN_TIMEOUT_MS, restartDelay, slotVerdict, takeoverUntil,
+  forkAfterExit, isSilent, memoryVerdict, REPLACEMENT_LISTEN_TIMEOUT_MS, restartDelay, routingWeight, slotVerdict, takeoverUntil,
 } from './policy.js';
+import { exposeRoutingWeight } from './sticky-primary.js';
 import { Sleeper } from './sleeper.js';
 import { queryWorker, sendToWorker } from './worker-ipc.js';
 import { newWorkerState, type Leaving, type WorkerState } from './worker-state.js';
@@ -39,7 +40,7 @@ export class Supervisor {
     private readonly config: GatewayConfig,
     private readonly logger: RootLogger,
     private readonly random: () => number = Math.random,
-    /** The port every worker listens on when frontend.port is 0 (see cluster-port.ts). */
+    /** The port the primary listens on for its workers (see cluster-port.ts). */
     private readonly port?: number,
   ) {
     this.failures = Array.from({ length: config.cluster.workerCount }, () => 0);
@@ -58,6 +59,11 @@ export class Supervisor {
 
   isRestarting(): boolean {
     return this.restarting;
+  }
+
+  /** True while some live worker has listened: it can take a connection (a draining one still serves its sessions). */
+  canRoute(): boolean {
+    return [...this.workers.values()].some((s) => s.serving && !s.worker.isDead());
   }
 
   /** Workers currently serving (not on their way out, not a replacement still starting). */
@@ -146,6 +152,11 @@ export class Supervisor {
     const worker = cluster.fork(env);
     const state = newWorkerState(worker, slot);
     this.workers.set(worker.id, state);
+    exposeRoutingWeight(
+      worker,
+      () => routingWeight({ serving: state.serving, leaving: state.leaving !== undefined, sessions: state.sessions }),
+      (delta) => { state.sessions += delta; },
+    );
     worker.on('message', (msg: unknown) => this.onMessage(state, msg));
     // An IPC error (worker gone mid-send) must not take the supervisor down.
     worker.on('error', (err) => this.logger.warn({ err, workerPid: worker.process.pid }, 'worker channel error'));

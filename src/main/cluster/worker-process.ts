@@ -37,7 +37,7 @@ export async function runClusterWorker(loaded: GatewayConfig, logger: RootLogger
   process.on('message', whileStarting);
   try {
     // startWorker makes its own PromMetrics and, in a cluster worker, serves the cluster-wide sum.
-    running = await startWorker(config, { logger });
+    running = await startWorker(config, { logger, servedByPrimary: true });
   } catch (err) {
     clearInterval(heartbeat);
     throw err;

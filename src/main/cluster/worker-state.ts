@@ -15,6 +15,8 @@ export interface WorkerState {
   /** Until when (epoch ms) it may be busy with the clients of a stopped worker: the watchdog bears with it. */
   takeoverUntil: number;
   memoryWarned: boolean;
+  /** Open Engine.IO sessions, counted by @socket.io/sticky (for routing). */
+  sessions: number;
   leaving?: Leaving;
   /** During a restart: the worker this one replaces once it listens... */
   replaces?: WorkerState;
@@ -36,7 +38,7 @@ export function newWorkerState(worker: Worker, slot: number): WorkerState {
     else worker.once('exit', () => resolve());
   });
   return {
-    worker, slot, lastHeardAt: Date.now(), heartbeats: 0, serving: false, takeoverUntil: 0, memoryWarned: false,
+    worker, slot, lastHeardAt: Date.now(), heartbeats: 0, serving: false, takeoverUntil: 0, memoryWarned: false, sessions: 0,
     pending: new Map(), listening, markListening, exited,
   };
 }

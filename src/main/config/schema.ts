@@ -98,7 +98,7 @@ export function gatewaySchema() {
       socketio: {
         timeout: positive('ping timeout, s', 300),
         interval: positive('ping interval, s', 20),
-        transports: { doc: 'accepted transports', format: 'string-list', default: ['websocket'] },
+        transports: { doc: 'accepted transports', format: 'string-list', default: ['polling', 'websocket'] },
         path: text('Socket.IO path', '/socket.io'),
       },
       redis: {

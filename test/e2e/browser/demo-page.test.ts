@@ -46,7 +46,7 @@ afterAll(async () => {
 });
 
 describe('demo page in headless Chromium', () => {
-  it('logs in, gets a push, survives a dropped connection and gets a second push', async () => {
+  it('logs in, gets a push, survives a dropped connection, gets a second push, logs out', async () => {
     const page = await browser.newPage({ viewport: { width: 1000, height: 1100 } });
     const pageErrors: string[] = [];
     page.on('pageerror', (err) => pageErrors.push(err.message));
@@ -76,6 +76,15 @@ describe('demo page in headless Chromium', () => {
     await page.click('#find');
     await expect.poll(() => findPushes.count()).toBe(2);
     expect(await findPushes.first().textContent()).toContain('"ID":"43"');
+
+    // Logout ends the session (gatewayDisconnect logout, not resumable): the SDK stops, the page starts a fresh one.
+    const loggedInClientId = await page.locator('#clientId').textContent();
+    await page.click('#logout');
+    await expect.poll(() => page.locator('#log li', { hasText: 'the gateway ended the session (logout)' }).count()).toBe(1);
+    await expect.poll(() => page.locator('#userId').textContent()).toBe('(not logged in)');
+    await expect.poll(() => status.textContent()).toBe('connected');
+    expect(await page.locator('#clientId').textContent()).not.toBe(loggedInClientId);
+    expect(await page.locator('#reconnects').textContent()).toBe('1');
 
     mkdirSync(ARTIFACTS, { recursive: true });
     await page.screenshot({ path: join(ARTIFACTS, 'demo-page.png'), fullPage: true });

@@ -31,6 +31,9 @@ export function writeConfig(extra: Record<string, unknown> = {}): { file: string
     'gateway.rabbitmq.host': '127.0.0.1',
     // Off unless a test asks for it: parallel test gateways would all want the default port.
     'frontend.metrics.port': 0,
+    // Every test client comes from 127.0.0.1: the per-address limits (tested on their own) would refuse them.
+    'frontend.connections.perAddress': 0,
+    'frontend.connections.perAddressPerSecond': 0,
     ...extra,
   };
   const file = join(mkdtempSync(join(tmpdir(), 'asgw-ops-')), 'gateway.properties');

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Socket } from 'socket.io-client';
+import { io, type Socket } from 'socket.io-client';
+import WebSocket from 'ws';
 import { freePort } from '../../support/free-port.js';
 import { requireRabbitMq, requireRedis } from '../../support/services.js';
 import { ServerProcess, writeConfig } from './ops-process.js';
@@ -74,7 +75,7 @@ describe('TLS (frontend.ssl=true)', () => {
     const metricsPort = await freePort();
     const server = start({ ...sslKeys(), 'frontend.metrics.port': metricsPort });
     const port = await server.listening(2);
-    // Several clients: the primary deals them out to both workers round-robin.
+    // Several clients: the primary deals them out to the workers.
     for (let i = 0; i < 4; i++) await expectServedOverTls(port);
     expect((await httpsGet(`https://127.0.0.1:${port}/metrics`, tls.cert)).status).toBe(404);
     // The metrics port is plain HTTP on an internal interface, served by the supervisor.
@@ -82,6 +83,40 @@ describe('TLS (frontend.ssl=true)', () => {
     expect(metrics.status).toBe(200);
     expect(await metrics.text()).toMatch(/^activestack_gateway_connected_clients 4$/m);
   }, 60_000);
+
+  it('2 workers: default clients (long-polling, then the upgrade) and raw wss clients, through the TLS-terminating primary', async () => {
+    await requireRedis();
+    await requireRabbitMq();
+    const metricsPort = await freePort();
+    const server = start({ ...sslKeys(), 'frontend.metrics.port': metricsPort });
+    const port = await server.listening(2);
+    const url = `https://127.0.0.1:${port}`;
+    const keys = await Promise.all(Array.from({ length: 20 }, async () => {
+      const socket = io(url, { forceNew: true, reconnection: false, ca: tls.cert.toString(), timeout: 20_000 });
+      sockets.push(socket);
+      let first = '';
+      socket.io.once('open', () => { first = socket.io.engine.transport.name; });
+      await nextEvent(socket, 'connect', 30_000);
+      const ack = nextEvent(socket, 'gatewayConnectAck', 30_000);
+      socket.emit('message', { connect: {} });
+      const key = String(await ack);
+      if (socket.io.engine.transport.name !== 'websocket') await new Promise((resolve) => socket.io.engine.once('upgrade', resolve));
+      return { key, first };
+    }));
+    expect(keys.every(({ first }) => first === 'polling')).toBe(true);
+    expect(new Set(keys.map(({ key }) => key.split(';')[0])).size).toBe(20);
+
+    const raw = new WebSocket(`wss://127.0.0.1:${port}/ws`, { ca: tls.cert });
+    await new Promise((resolve, reject) => { raw.once('open', resolve); raw.once('error', reject); });
+    const frame = new Promise<{ event: string; data: unknown }>((resolve) => raw.once('message', (d) => resolve(JSON.parse(String(d)))));
+    raw.send(JSON.stringify({ event: 'message', data: { connect: {} } }));
+    expect((await frame).event).toBe('gatewayConnectAck');
+    raw.close();
+
+    // The metrics port is plain HTTP on an internal interface, served by the supervisor.
+    const metrics = await fetch(`http://127.0.0.1:${metricsPort}/metrics`);
+    expect(await metrics.text()).toMatch(/^activestack_gateway_connected_clients (20|21)$/m);
+  }, 90_000);
 
   it.each([
     ['without a private key', { 'frontend.ssl': true, 'frontend.certificate': '__CERT__' }, /frontend\.private_key/],

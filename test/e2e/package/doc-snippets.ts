@@ -1,4 +1,4 @@
-/** One fenced code block of a Markdown page, with the label of the `<!-- snippet: name -->` line just above it. */
+/** One fenced code block of a Markdown page, with the label of the `<!-- snippet: name -->` comment just above it. */
 export interface Snippet {
   readonly label: string | undefined;
   readonly lang: string;
@@ -12,7 +12,9 @@ export function snippetsOf(markdown: string): Snippet[] {
   for (let i = 0; i < lines.length; i++) {
     const open = /^```(\w*)\s*$/.exec(lines[i]!);
     if (!open) continue;
-    const label = /^<!-- snippet: ([\w-]+) -->$/.exec(lines[i - 1] ?? '')?.[1];
+    // The label is among the comment lines just above the fence (test/e2e/docs has its own marker there too).
+    let label: string | undefined;
+    for (let j = i - 1; j >= 0 && /^<!--.*-->$/.test(lines[j]!); j--) label ??= /^<!-- snippet: ([\w-]+) -->$/.exec(lines[j]!)?.[1];
     const start = i;
     const body: string[] = [];
     for (i++; i < lines.length && lines[i] !== '```'; i++) body.push(lines[i]!);

@@ -120,6 +120,7 @@ export class FakeGateway {
     if (event === 'logout') {
       delete session.userId;
       this.sendKey(socket, session);
+      socket.emit('gatewayDisconnect', { reason: 'logout', resumable: false });
       socket.disconnect(true);
       return;
     }

@@ -123,16 +123,16 @@ describe('SDK against the embedded gateway and the demo agent', () => {
     await expect(c.request('logoutUser', {}, { timeout: 50 })).rejects.toMatchObject({ code: 'TIMEOUT' });
   });
 
-  it('logout() ends the login; the client resumes logged out', async () => {
+  it('logout() ends the login; the client stops and connect() starts logged out', async () => {
     const gw = await start();
     const c = client(gw);
     await c.connect();
     await c.request('authenticateUserAccount', demoLogin);
     await vi.waitFor(() => expect(c.session?.userId).toBe('demo-user'));
-    const reconnected = next(c, 'reconnect');
+    const closed = next(c, 'closed');
     await c.logout();
-    const [{ session, restored }] = await reconnected;
-    expect(restored).toBe(true);
+    expect((await closed)[0]).toMatchObject({ reason: 'logout' });
+    const session = await c.connect();
     expect(session.userId).toBeUndefined();
   });
 });

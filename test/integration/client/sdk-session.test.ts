@@ -105,15 +105,16 @@ describe('SDK sessions (fake gateway)', () => {
     expect(await c.request('findById', { ID: 'x' })).toMatchObject({ result: { ID: 'x' } });
   });
 
-  it('logout() ends the login and the client resumes logged out', async () => {
-    const c = client();
+  it('logout() ends the login and the client stops, forgetting its key', async () => {
+    const storage = memoryKeyStorage();
+    const c = client({ storage });
     await c.connect();
     await c.request('authenticateUserAccount', { credential: { username: 'demo', password: 'demo' } });
-    const reconnected = next(c, 'reconnect');
+    const closed = next(c, 'closed');
     await c.logout();
-    const [{ session, restored }] = await reconnected;
-    expect(restored).toBe(true);
-    expect(session.userId).toBeUndefined();
+    expect((await closed)[0]).toEqual({ reason: 'logout', resumable: false });
+    expect(storage.get()).toBeNull();
+    expect(c.connected).toBe(false);
     expect(fake.eventsNamed('logout')).toHaveLength(1);
   });
 

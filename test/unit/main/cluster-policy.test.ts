@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { CLUSTER_PORT_ENV, withClusterPort } from '../../../src/main/cluster/cluster-port.js';
 import {
-  forkAfterExit, isSilent, maxRestartDelay, memoryVerdict, restartDelay, slotVerdict, STARTUP_GRACE_MS, TAKEOVER_GRACE_MS, takeoverUntil,
+  forkAfterExit, isSilent, maxRestartDelay, memoryVerdict, restartDelay, routingWeight, slotVerdict, STARTUP_GRACE_MS, TAKEOVER_GRACE_MS, takeoverUntil,
 } from '../../../src/main/cluster/policy.js';
+import { exposeRoutingWeight } from '../../../src/main/cluster/sticky-primary.js';
+import type { Worker } from 'node:cluster';
 import { loadConfig } from '../../../src/main/config/index.js';
 
 const backoff = { workerRestartDelay: 50, maxRestartBackoff: 10 };
@@ -94,8 +96,13 @@ describe('forkAfterExit', () => {
 describe('withClusterPort', () => {
   const { config } = loadConfig({ env: {} });
 
-  it('makes a worker listen on the port its supervisor chose', () => {
+  it('names a worker by the port its supervisor listens on', () => {
     expect(withClusterPort({ ...config, frontend: { ...config.frontend, port: 0 } }, { [CLUSTER_PORT_ENV]: '41234' }).frontend.port).toBe(41234);
+  });
+
+  it('leaves TLS to the supervisor, which terminates it', () => {
+    const tls = { ...config, frontend: { ...config.frontend, ssl: true } };
+    expect(withClusterPort(tls, { [CLUSTER_PORT_ENV]: '41234' }).frontend.ssl).toBe(false);
   });
 
   it('leaves the configuration alone without one', () => {
@@ -127,5 +134,38 @@ describe('memoryVerdict', () => {
   it('treats 0 as no check', () => {
     const off = { memoryWarning: { rss: 0, heapTotal: 0 }, memoryLimit: { rss: 0, heapUsed: 0 } };
     expect(memoryVerdict({ rss: 9e12, heapTotal: 9e12, heapUsed: 9e12 }, off)).toEqual({ action: 'ok' });
+  });
+});
+
+describe('routingWeight: where the sticky primary sends a new session', () => {
+  const serving = { serving: true, leaving: false, sessions: 0 };
+  const lightest = (ws: Array<typeof serving>): number => ws.map(routingWeight).indexOf(Math.min(...ws.map(routingWeight)));
+
+  it('prefers the serving worker with the fewest sessions', () => {
+    expect(lightest([{ ...serving, sessions: 5 }, { ...serving, sessions: 2 }, { ...serving, sessions: 9 }])).toBe(1);
+  });
+
+  it('sends nothing new to a draining worker while another serves, however loaded that one is', () => {
+    expect(lightest([{ ...serving, leaving: true }, { ...serving, sessions: 100_000 }])).toBe(1);
+  });
+
+  it('never to a worker still starting while any worker has listened (it could not serve the connection)', () => {
+    expect(lightest([{ ...serving, serving: false }, { ...serving, leaving: true, sessions: 100_000 }])).toBe(1);
+  });
+});
+
+describe('exposeRoutingWeight: the view @socket.io/sticky reads and counts through', () => {
+  it('reads the weight (ties broken by a fraction under 0.5) and turns the package\'s +1 / -1 into session counts', () => {
+    const worker = {} as Worker & { clientsCount: number };
+    let sessions = 3;
+    exposeRoutingWeight(worker, () => sessions, (d) => { sessions += d; }, () => 0.99);
+    expect(worker.clientsCount).toBeGreaterThanOrEqual(3);
+    expect(worker.clientsCount).toBeLessThan(3.5);
+    // What the package does on "sticky:connection" and "sticky:disconnection".
+    worker.clientsCount = (worker.clientsCount || 0) + 1;
+    expect(sessions).toBe(4);
+    worker.clientsCount--;
+    worker.clientsCount--;
+    expect(sessions).toBe(2);
   });
 });

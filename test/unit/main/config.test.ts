@@ -55,7 +55,7 @@ describe('loadConfig', () => {
       rateLimit: { burst: 200, perSecond: 100, disconnectAfter: 20 }, flash_policy_port: 0,
       shutdownCode: '', metrics: { port: 9464, host: '127.0.0.1' },
     });
-    expect(config.gateway.socketio).toMatchObject({ transports: ['websocket'], path: '/socket.io' });
+    expect(config.gateway.socketio).toMatchObject({ transports: ['polling', 'websocket'], path: '/socket.io' });
     expect(config.gateway.redis).toMatchObject({
       keyPrefix: 'asgw:', sentinels: [], sentinelName: '', cluster: [], username: '', sentinelPassword: '',
       commandTimeout: 2000, tls: false, ca: '', cert: '', key: '', rejectUnauthorized: true,
