@@ -16,7 +16,15 @@ export {
   type EventKind,
   type ReplyMeaning,
 } from './agent-router.js';
-export { MAX_KEY_LENGTH, ReconnectKeyCodec, type KeyFailure, type OpenResult, type ReconnectKeyOptions } from './reconnect-key.js';
+export {
+  LEGACY_KEY_OUTCOMES,
+  MAX_KEY_LENGTH,
+  ReconnectKeyCodec,
+  type KeyFailure,
+  type LegacyKeyOutcome,
+  type OpenResult,
+  type ReconnectKeyOptions,
+} from './reconnect-key.js';
 export { ResendTracker, type ResendOptions } from './resend-tracker.js';
 export { MAX_EXISTING_CLIENT_IDS, newClientId, Session, type LoginData, type SessionFields, type SessionState } from './session.js';
 export { TokenBucket } from './token-bucket.js';

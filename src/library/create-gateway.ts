@@ -16,9 +16,12 @@ export interface CreateGatewayOptions {
   readonly logger?: Logger;
   /** Default: nothing counted. */
   readonly metrics?: Metrics;
-  /** Only `secret` is required. */
+  /** Only `secret` is required: 32 characters or more, the same on every gateway that may resume a client. */
   readonly options: GatewaySettings;
 }
+
+/** PROTOCOL §4: a shorter secret is refused, as the service refuses it. */
+const MIN_SECRET_LENGTH = 32;
 
 /**
  * The gateway core for a transport of your own: hand each new connection
@@ -27,6 +30,10 @@ export interface CreateGatewayOptions {
  * stay yours: `close()` ends the clients, not them.
  */
 export function createGateway(options: CreateGatewayOptions): Gateway {
+  const secret: unknown = options.options?.secret;
+  if (typeof secret !== 'string' || secret.length < MIN_SECRET_LENGTH) {
+    throw new RangeError(`createGateway: options.secret must be a string of at least ${MIN_SECRET_LENGTH} characters (it seals the reconnect keys)`);
+  }
   return new Gateway(
     options.bus,
     options.store,

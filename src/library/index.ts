@@ -12,6 +12,7 @@ export type * from '../application/ports.js';
 export { TOKENS, PublishError } from '../application/ports.js';
 export { SilentLogger } from '../adapters/logging/silent-logger.js';
 export { NoMetrics } from '../adapters/metrics/no-metrics.js';
+export { PromMetrics } from '../adapters/metrics/prom-metrics.js';
 export { isResumable, RESUMABLE_CLOSE_REASONS, type CloseReason, type DisconnectNotice } from '../domain/close-reasons.js';
 export { GATEWAY_ERROR_CODES, type GatewayError, type GatewayErrorCode } from '../domain/errors.js';
 export { startWorker, type RunningWorker, type StartWorkerOptions } from '../main/worker.js';

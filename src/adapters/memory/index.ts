@@ -9,4 +9,4 @@ export { InMemoryControlChannel, InMemoryControlHub } from './in-memory-control-
 export { MemorySocketChannel, type SentEvent } from './memory-socket-channel.js';
 export { ManualClock } from '../clock/manual-clock.js';
 export { SystemClock } from '../clock/system-clock.js';
-export { DemoAgent } from '../demo/demo-agent.js';
+export { DEMO_USER, DemoAgent, type QueueMover } from '../demo/demo-agent.js';

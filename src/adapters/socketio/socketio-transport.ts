@@ -1,7 +1,6 @@
 import { ServerResponse, type IncomingMessage } from 'node:http';
 import type { FastifyInstance } from 'fastify';
-import * as fastifySocketIoModule from 'fastify-socket.io';
-import type { Server, ServerOptions } from 'socket.io';
+import { Server, type ServerOptions } from 'socket.io';
 import type { ChannelAcceptor } from '../../application/ports.js';
 import type { ConnectionLease } from '../edge/connection-limiter.js';
 import { writeRefusal, writeUpgradeRefusal, type HandshakeGuard } from '../edge/handshake-guard.js';
@@ -38,10 +37,6 @@ export interface SocketIoTransportOptions {
   readonly adapter?: ServerOptions['adapter'];
 }
 
-// fastify-socket.io is CommonJS with an esModule default export.
-const fastifySocketIo = ((fastifySocketIoModule as unknown as { default: { default?: unknown } }).default.default ??
-  (fastifySocketIoModule as unknown as { default: unknown }).default) as typeof import('fastify-socket.io').default;
-
 /**
  * The Socket.IO transport (PROTOCOL §1) on a fastify app that is not
  * listening yet: every socket becomes a SocketIoChannel handed to `acceptor`.
@@ -53,7 +48,10 @@ export async function registerSocketIoTransport(
   options: SocketIoTransportOptions,
 ): Promise<Server> {
   const corsOrigins = options.corsOrigins;
-  await app.register(fastifySocketIo, {
+  // Socket.IO attached to fastify's server as fastify-socket.io did, without
+  // that package: its preinstall script (`npx only-allow pnpm`) made every
+  // `npm install activestack-gateway` fail, and it pulled in a second fastify.
+  const io = new Server(app.server, {
     path: options.path,
     transports: [...options.transports],
     pingInterval: options.pingIntervalMs,
@@ -64,6 +62,16 @@ export async function registerSocketIoTransport(
     destroyUpgrade: false,
     ...(corsOrigins ? { cors: { origin: (origin: string | undefined, cb: (err: Error | null, allow?: boolean) => void) => cb(null, origin !== undefined && corsOrigins(origin)) } } : {}),
     ...(options.adapter ? { adapter: options.adapter } : {}),
+  });
+  app.decorate('io', io);
+  // Sockets go before the server closes, so that close() does not wait on them.
+  app.addHook('preClose', (done) => {
+    io.local.disconnectSockets(true);
+    done();
+  });
+  app.addHook('onClose', (_instance, done) => {
+    void io.close();
+    done();
   });
   if (options.guard) guardHandshakes(app.io, options.guard);
   app.io.on('connection', (socket) => acceptor.accept(new SocketIoChannel(socket)));
