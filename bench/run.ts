@@ -95,7 +95,10 @@ async function measure(bench: Bench, s: Scenario, side: Side, round: number): Pr
       // The window's edges come from the load generator, which counts the completions inside it.
       let opened: Snapshot | undefined;
       let closed: Snapshot | undefined;
+      // Monotonic µs, the clock of --cpu-prof profiles: profile-summary.ts keeps the window's samples only.
+      const windowUs: number[] = [];
       bench.loadgen.onWindow = (edge) => {
+        windowUs.push(Number(process.hrtime.bigint() / 1000n));
         if (edge === 'start') opened = snapshot(bench, server.pid);
         else closed = snapshot(bench, server.pid);
       };
@@ -104,6 +107,9 @@ async function measure(bench: Bench, s: Scenario, side: Side, round: number): Pr
       if (!opened || !closed) throw new Error(`${label}: the load generator did not report its measured window`);
       start = opened;
       end = closed;
+      if (profile) {
+        writeFileSync(join(RESULTS_DIR, 'profiles', side, `window-${server.pid}.json`), JSON.stringify({ startUs: windowUs[0], endUs: windowUs[1], scenario: s.id, round }));
+      }
     }
     const { wallSeconds, serverCpu, brokerCpu, otherCores } = between(start, end);
     const result = await bench.loadgen.close();
