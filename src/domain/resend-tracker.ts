@@ -16,6 +16,9 @@ export interface ResendOptions {
   maxResends: number;
 }
 
+/** Shared: an ack for an id nobody holds (read-only for the caller). */
+const NOTHING_RELEASED: { released: number; effects: Effect[] } = Object.freeze({ released: 0, effects: Object.freeze([]) as unknown as Effect[] });
+
 export function validateResendInterval(ms: number): void {
   if (!Number.isFinite(ms) || ms <= 0) throw new RangeError(`resend interval must be a positive number of ms, got ${ms}`);
 }
@@ -66,12 +69,21 @@ export class ResendTracker {
    * would otherwise cost a timer set and cleared per message.
    */
   release(id: string, now: number): { released: number; effects: Effect[] } {
-    const effects: Effect[] = [];
-    this.held = this.held.filter((h) => {
-      if (h.id !== id) return true;
-      effects.push({ type: 'ackDelivery', delivery: h.delivery, ackWaitMs: now - h.firstEmitAt });
-      return false;
-    });
+    // In place and without a new array per ack: usually the one held push is the one acked.
+    const held = this.held;
+    let effects: Effect[] | undefined;
+    let kept = 0;
+    for (let i = 0; i < held.length; i++) {
+      const h = held[i]!;
+      if (h.id === id) {
+        (effects ??= []).push({ type: 'ackDelivery', delivery: h.delivery, ackWaitMs: now - h.firstEmitAt });
+      } else {
+        if (kept !== i) held[kept] = h;
+        kept++;
+      }
+    }
+    if (effects === undefined) return NOTHING_RELEASED;
+    held.length = kept;
     return { released: effects.length, effects };
   }
 
@@ -115,7 +127,8 @@ export class ResendTracker {
 
   private rearm(now: number): Effect[] {
     if (this.held.length === 0) return [];
-    const next = this.held.reduce((min, h) => Math.min(min, this.dueAt(h)), Number.POSITIVE_INFINITY);
+    let next = Number.POSITIVE_INFINITY;
+    for (const h of this.held) next = Math.min(next, this.dueAt(h));
     if (this.armedAt !== undefined && this.armedAt <= next) return [];
     this.armedAt = next;
     return [{ type: 'schedule', delayMs: Math.max(0, next - now) }];
