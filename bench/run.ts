@@ -25,6 +25,7 @@ import { RESULTS_DIR, Servers } from './lib/servers.js';
  *   --clients N      override the client count of the chosen scenarios (trial runs)
  *   --seconds S      override the measured duration of the chosen scenarios (trial runs)
  *   --set key=value  a gateway configuration key for every gateway started (trials; repeatable)
+ *   --node-arg ARG   a node option for every server started (e.g. --node-arg --trace-gc; repeatable)
  *   --scaling        the scaling curve instead (see bench/lib/scaling.ts): --points 100,1000,5000,10000 --svg FILE
  */
 
@@ -179,7 +180,7 @@ async function main(): Promise<number> {
   const agent = await startTs('bench/agent.ts', ['--amqp', BROKER, '--vhost', VHOST], { ready: /^agent ready/ });
   const loadgen = await LoadgenPool.start(1);
   const servers = new Servers(quick, {
-    vhost: VHOST, logFile: serverLog, gatewayArgs,
+    vhost: VHOST, logFile: serverLog, gatewayArgs, nodeArgs: options('node-arg'),
     ...(profile ? { profileDir: join(RESULTS_DIR, 'profiles') } : {}),
   });
   const bench: Bench = { loadgen, agent, servers };

@@ -13,6 +13,8 @@ export interface ServerOptions {
   readonly profileDir?: string;
   /** Extra arguments for bench/gateway-entry.ts (e.g. --set key=value). */
   readonly gatewayArgs?: readonly string[];
+  /** Extra node options for every server (e.g. --trace-gc). */
+  readonly nodeArgs?: readonly string[];
 }
 
 export interface RunningServer {
@@ -39,11 +41,11 @@ function urlFor(side: Side, port: number): string {
 
 export async function startServer(side: Side, opts: ServerOptions): Promise<RunningServer> {
   const spec = SIDES[side];
-  let nodeArgs: string[] = [];
+  let nodeArgs: string[] = [...(opts.nodeArgs ?? [])];
   if (opts.profileDir) {
     const dir = join(opts.profileDir, side);
     mkdirSync(dir, { recursive: true });
-    nodeArgs = ['--cpu-prof', '--cpu-prof-dir', dir];
+    nodeArgs.push('--cpu-prof', '--cpu-prof-dir', dir);
   }
   const common = { nodeArgs, logFile: opts.logFile };
   if (spec.server === 'relay') {
