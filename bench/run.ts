@@ -1,3 +1,4 @@
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -5,7 +6,7 @@ import { BROKER, deleteQueues, ensureVhost } from './lib/broker.js';
 import { startTs } from './lib/children.js';
 import { LoadgenPool } from './lib/loadgen-pool.js';
 import type { ConnectResult, LoadResult } from './lib/loadgen-protocol.js';
-import { sampleProcess } from './lib/proc-stats.js';
+import { processTree, sampleProcess } from './lib/proc-stats.js';
 import { between, brokerPid, snapshot, type BenchProcesses, type Snapshot } from './lib/snapshot.js';
 import { summarize, table, type Measurement } from './lib/report.js';
 import { runScaling } from './lib/scaling.js';
@@ -26,6 +27,8 @@ import { RESULTS_DIR, Servers } from './lib/servers.js';
  *   --seconds S      override the measured duration of the chosen scenarios (trial runs)
  *   --set key=value  a gateway configuration key for every gateway started (trials; repeatable)
  *   --node-arg ARG   a node option for every server started (e.g. --node-arg --trace-gc; repeatable)
+ *   --perf           record the servers' on-CPU samples over the measured window with Linux perf
+ *                    (bench/results/perf/<scenario>-<side>-<round>.data; servers run with --perf-basic-prof)
  *   --scaling        the scaling curve instead (see bench/lib/scaling.ts): --points 100,1000,5000,10000 --svg FILE
  */
 
@@ -48,6 +51,7 @@ const tty = process.stdout.isTTY === true;
 /** Servers' own output (warnings, errors), next to the JSON. */
 const serverLog = out.replace(/\.json$/, '') + '.servers.log';
 const gatewayArgs = options('set').flatMap((kv) => ['--set', kv]);
+const perf = flag('perf');
 
 let progressShownAt = 0;
 function progress(line: string): void {
@@ -98,10 +102,13 @@ async function measure(bench: Bench, s: Scenario, side: Side, round: number): Pr
       let closed: Snapshot | undefined;
       // Monotonic µs, the clock of --cpu-prof profiles: profile-summary.ts keeps the window's samples only.
       const windowUs: number[] = [];
+      let recorder: ChildProcess | undefined;
       bench.loadgen.onWindow = (edge) => {
         windowUs.push(Number(process.hrtime.bigint() / 1000n));
         if (edge === 'start') opened = snapshot(bench, server.pid);
         else closed = snapshot(bench, server.pid);
+        if (perf && edge === 'start') recorder = recordPerf(server.pid, `${s.id}-${side}-${round}`);
+        if (edge === 'end') recorder?.kill('SIGINT');
       };
       load = await bench.loadgen.load(s.load);
       bench.loadgen.onWindow = () => undefined;
@@ -148,6 +155,16 @@ async function measure(bench: Bench, s: Scenario, side: Side, round: number): Pr
   }
 }
 
+/** Linux perf on the server's processes (on-CPU samples, with call graphs) until SIGINT. */
+function recordPerf(serverPid: number, name: string): ChildProcess {
+  const dir = join(RESULTS_DIR, 'perf');
+  mkdirSync(dir, { recursive: true });
+  const pids = processTree(serverPid).join(',');
+  const child = spawn('perf', ['record', '-e', 'cpu-clock', '-F', '999', '-g', '-p', pids, '-o', join(dir, `${name}.data`)], { stdio: 'ignore' });
+  child.on('error', (err) => say(`  (perf record failed: ${err.message})`));
+  return child;
+}
+
 /** Round 1 in the scenario's order, round 2 reversed, and so on: warm-up of the broker favours no side. */
 function orderFor(s: Scenario, round: number): Side[] {
   const sides = s.sides.filter((x) => !sidesWanted || sidesWanted.includes(x));
@@ -180,7 +197,7 @@ async function main(): Promise<number> {
   const agent = await startTs('bench/agent.ts', ['--amqp', BROKER, '--vhost', VHOST], { ready: /^agent ready/ });
   const loadgen = await LoadgenPool.start(1);
   const servers = new Servers(quick, {
-    vhost: VHOST, logFile: serverLog, gatewayArgs, nodeArgs: options('node-arg'),
+    vhost: VHOST, logFile: serverLog, gatewayArgs, nodeArgs: [...options('node-arg'), ...(perf ? ['--perf-basic-prof'] : [])],
     ...(profile ? { profileDir: join(RESULTS_DIR, 'profiles') } : {}),
   });
   const bench: Bench = { loadgen, agent, servers };
