@@ -149,7 +149,7 @@ export class AmqpConsumerRegistry {
     // Only now: a requeue before cancel-ok would go straight back to this consumer.
     const late = registration.late;
     registration.late = undefined;
-    for (const message of late) this.settle(channel, message, (ch) => ch.nack(message, false, true));
+    for (const message of late) this.settle(channel, message, 'requeue');
   }
 
   private onMessage(registration: Registration, channel: Channel, message: ConsumeMessage | null): void {
@@ -163,25 +163,10 @@ export class AmqpConsumerRegistry {
     }
     if (!registration.live) {
       if (registration.late) registration.late.push(message);
-      else this.settle(channel, message, (ch) => ch.nack(message, false, true));
+      else this.settle(channel, message, 'requeue');
       return;
     }
-    let settled = false;
-    const once = (action: (ch: Channel) => void) => () => {
-      if (settled) return;
-      settled = true;
-      this.settle(channel, message, action);
-    };
-    const ack = once((ch) => ch.ack(message));
-    const requeue = once((ch) => ch.nack(message, false, true));
-    const drop = once((ch) => ch.nack(message, false, false));
-    const replyTo = message.properties.replyTo as unknown;
-    const delivery: Delivery = {
-      body: message.content,
-      ...(typeof replyTo === 'string' ? { replyTo } : {}),
-      ack,
-      nack: (requeueIt: boolean) => (requeueIt ? requeue() : drop()),
-    };
+    const delivery = new AmqpDelivery(this, channel, message);
     try {
       registration.handlers.onDelivery(delivery);
     } catch (err) {
@@ -190,12 +175,50 @@ export class AmqpConsumerRegistry {
   }
 
   /** Acting on a tag of a dead channel would kill the new one, so stale handles do nothing. */
-  private settle(channel: Channel, message: ConsumeMessage, action: (ch: Channel) => void): void {
+  settle(channel: Channel, message: ConsumeMessage, how: Settle): void {
     if (!this.live.has(channel)) return;
     try {
-      action(channel);
+      if (how === 'ack') channel.ack(message);
+      else channel.nack(message, false, how === 'requeue');
     } catch (err) {
       this.logger.debug({ err }, 'amqp settle on a closing channel ignored');
     }
+  }
+}
+
+type Settle = 'ack' | 'requeue' | 'drop';
+
+/**
+ * One delivery's handle: settles once, on the channel it came from. One
+ * object per delivery (closures per delivery cost allocations on every
+ * message of every client).
+ */
+class AmqpDelivery implements Delivery {
+  readonly body: Buffer;
+  readonly replyTo?: string;
+  private settled = false;
+
+  constructor(
+    private readonly registry: AmqpConsumerRegistry,
+    private readonly channel: Channel,
+    private readonly message: ConsumeMessage,
+  ) {
+    this.body = message.content;
+    const replyTo = message.properties.replyTo as unknown;
+    if (typeof replyTo === 'string') this.replyTo = replyTo;
+  }
+
+  ack(): void {
+    this.settle('ack');
+  }
+
+  nack(requeue: boolean): void {
+    this.settle(requeue ? 'requeue' : 'drop');
+  }
+
+  private settle(how: Settle): void {
+    if (this.settled) return;
+    this.settled = true;
+    this.registry.settle(this.channel, this.message, how);
   }
 }
