@@ -3,7 +3,7 @@ import { inject, injectable } from 'tsyringe';
 import { Client, type ClientOptions } from '../domain/client.js';
 import type { CloseReason } from '../domain/close-reasons.js';
 import { newClientId } from '../domain/session.js';
-import { ClientRunner } from './client-runner.js';
+import { ClientRunner, type RunnerDeps } from './client-runner.js';
 import { resolveSettings, type GatewaySettings, type ResolvedSettings } from './gateway-settings.js';
 import {
   TOKENS,
@@ -28,6 +28,8 @@ export class Gateway implements ChannelAcceptor {
   private readonly settings: ResolvedSettings;
   private clientOptions: ClientOptions;
   private accepting = true;
+  /** What every runner shares (one object, not one per socket). */
+  private runnerDeps: RunnerDeps | undefined;
 
   constructor(
     @inject(TOKENS.MessageBus) private readonly bus: MessageBus,
@@ -63,16 +65,16 @@ export class Gateway implements ChannelAcceptor {
     const runner = new ClientRunner(
       client,
       channel,
-      {
+      (this.runnerDeps ??= {
         bus: this.bus,
         store: this.store,
         clock: this.clock,
         metrics: this.metrics,
         instance: this.settings.instance,
         eventLabel: this.eventLabel,
-      },
+      }),
       this.logger.child({ clientId, socketId: channel.id, transport: channel.transport }),
-      (r) => this.forget(r),
+      this.forget,
     );
     this.runners.add(runner);
     this.metrics.clientsConnected(1);
@@ -125,7 +127,7 @@ export class Gateway implements ChannelAcceptor {
     return this.waitForClients(timeoutMs);
   }
 
-  private forget(runner: ClientRunner): void {
+  private readonly forget = (runner: ClientRunner): void => {
     if (!this.runners.delete(runner)) return;
     this.metrics.clientsConnected(-1);
     if (this.runners.size === 0) {
@@ -133,5 +135,5 @@ export class Gateway implements ChannelAcceptor {
       this.idleWaiters = [];
       for (const w of waiters) w();
     }
-  }
+  };
 }
