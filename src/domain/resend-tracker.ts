@@ -16,8 +16,9 @@ export interface ResendOptions {
   maxResends: number;
 }
 
-/** Shared: an ack for an id nobody holds (read-only for the caller). */
-const NOTHING_RELEASED: { released: number; effects: Effect[] } = Object.freeze({ released: 0, effects: Object.freeze([]) as unknown as Effect[] });
+/** Shared, read-only results: most pushes and acks change nothing about the timer. */
+const NO_EFFECTS = Object.freeze([]) as unknown as Effect[];
+const NOTHING_RELEASED: { released: number; effects: Effect[] } = Object.freeze({ released: 0, effects: NO_EFFECTS });
 
 export function validateResendInterval(ms: number): void {
   if (!Number.isFinite(ms) || ms <= 0) throw new RangeError(`resend interval must be a positive number of ms, got ${ms}`);
@@ -60,7 +61,7 @@ export class ResendTracker {
 
   hold(id: string, delivery: DeliveryRef, message: PlainObject, now: number): Effect[] {
     this.held.push({ id, delivery, message, firstEmitAt: now, resends: 0 });
-    return this.broken ? [] : this.rearm(now);
+    return this.broken ? NO_EFFECTS : this.rearm(now);
   }
 
   /**
@@ -126,10 +127,10 @@ export class ResendTracker {
   }
 
   private rearm(now: number): Effect[] {
-    if (this.held.length === 0) return [];
+    if (this.held.length === 0) return NO_EFFECTS;
     let next = Number.POSITIVE_INFINITY;
     for (const h of this.held) next = Math.min(next, this.dueAt(h));
-    if (this.armedAt !== undefined && this.armedAt <= next) return [];
+    if (this.armedAt !== undefined && this.armedAt <= next) return NO_EFFECTS;
     this.armedAt = next;
     return [{ type: 'schedule', delayMs: Math.max(0, next - now) }];
   }
