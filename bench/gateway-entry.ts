@@ -4,6 +4,7 @@ import { loadConfig } from '../src/main/config/index.js';
 import { createLogger } from '../src/main/logger.js';
 import { runClusterWorker, runSupervisor } from '../src/main/cluster/index.js';
 import { startWorker } from '../src/main/worker.js';
+import { allocationSampler } from './lib/alloc-sampler.js';
 
 /**
  * The gateway as the bench runs it: its own process (or the cluster
@@ -52,10 +53,12 @@ const { config } = loadConfig({
 });
 const logger = createLogger(config);
 
+const writeAllocProfile = await allocationSampler();
+
 if (!supervised) {
   const running = await startWorker(config, { logger });
   console.log(`gateway listening ${running.port}`);
-  const stop = (): void => void running.close().finally(() => process.exit(0));
+  const stop = (): void => void writeAllocProfile().then(() => running.close()).finally(() => process.exit(0));
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
 } else if (cluster.isPrimary) {

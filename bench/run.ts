@@ -160,7 +160,7 @@ function recordPerf(serverPid: number, name: string): ChildProcess {
   const dir = join(RESULTS_DIR, 'perf');
   mkdirSync(dir, { recursive: true });
   const pids = processTree(serverPid).join(',');
-  const child = spawn('perf', ['record', '-e', 'cpu-clock', '-F', '999', '-g', '-p', pids, '-o', join(dir, `${name}.data`)], { stdio: 'ignore' });
+  const child = spawn('perf', ['record', '-e', 'cpu-clock', '-F', '1999', '-g', '-p', pids, '-o', join(dir, `${name}.data`)], { stdio: 'ignore' });
   child.on('error', (err) => say(`  (perf record failed: ${err.message})`));
   return child;
 }
