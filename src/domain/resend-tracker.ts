@@ -1,10 +1,15 @@
 import type { DeliveryRef, Effect } from './effects.js';
-import type { PlainObject } from './plain-object.js';
+import { parseBody } from './client-inputs.js';
 
 interface Held {
   readonly id: string;
   readonly delivery: DeliveryRef;
-  readonly message: PlainObject;
+  /**
+   * The push as it arrived, parsed again for a re-send (rare) rather than
+   * kept parsed: a held push then costs the garbage collector nothing more
+   * than the delivery that holds these bytes anyway.
+   */
+  readonly body: Buffer | string;
   readonly firstEmitAt: number;
   /** Re-sends counted so far, including slots a late timer skipped. */
   resends: number;
@@ -59,8 +64,9 @@ export class ResendTracker {
     this.intervalMs = ms;
   }
 
-  hold(id: string, delivery: DeliveryRef, message: PlainObject, now: number): Effect[] {
-    this.held.push({ id, delivery, message, firstEmitAt: now, resends: 0 });
+  /** `body`: the delivery's bytes, as emitted after parsing (re-sends parse them again: the same push). */
+  hold(id: string, delivery: DeliveryRef, body: Buffer | string, now: number): Effect[] {
+    this.held.push({ id, delivery, body, firstEmitAt: now, resends: 0 });
     return this.broken ? NO_EFFECTS : this.rearm(now);
   }
 
@@ -102,7 +108,7 @@ export class ResendTracker {
     }
     const effects: Effect[] = [];
     for (const h of due) {
-      effects.push({ type: 'emit', event: 'push', data: h.message, resend: true });
+      effects.push({ type: 'emit', event: 'push', data: parseBody(h.body), resend: true });
       h.resends = Math.max(h.resends + 1, Math.floor((now - h.firstEmitAt) / this.intervalMs));
     }
     effects.push(...this.rearm(now));
