@@ -274,7 +274,13 @@ async function drain(): Promise<void> {
   const outstanding = (): number => clients.reduce((n, c) => n + c.pending.size, 0);
   while (outstanding() > 0 && performance.now() < until) await new Promise((r) => setTimeout(r, 20));
   const left = outstanding();
-  if (left > 0) fail(`${left} requests got no push within ${DRAIN_TIMEOUT_MS} ms after the run`);
+  if (left > 0) {
+    const now = performance.now();
+    const some = clients
+      .flatMap((c) => [...c.pending].map(([id, p]) => `${id} (${((now - p.sentAt) / 1000).toFixed(1)} s ago, ${c.wire.connected ? 'connected' : 'disconnected'}, queue ${c.queue ?? '-'})`))
+      .slice(0, 3);
+    fail(`${left} requests got no push within ${DRAIN_TIMEOUT_MS} ms after the run, e.g. ${some.join('; ')}`);
+  }
   for (const c of clients) c.pending.clear();
 }
 
@@ -287,9 +293,14 @@ function measureWindow(warmupMs: number, durationMs: number, announce: boolean) 
   const start = performance.now() + warmupMs;
   const end = start + durationMs;
   const latencies: number[] = [];
-  const timers = announce
-    ? [setTimeout(() => send({ op: 'window', edge: 'start' }), warmupMs), setTimeout(() => send({ op: 'window', edge: 'end' }), warmupMs + durationMs)]
-    : [];
+  let announced: 'none' | 'start' | 'end' = 'none';
+  const edge = (which: 'start' | 'end'): void => {
+    if (!announce || announced === which || announced === 'end') return;
+    if (which === 'end' && announced === 'none') send({ op: 'window', edge: 'start' });
+    announced = which;
+    send({ op: 'window', edge: which });
+  };
+  const opening = setTimeout(() => edge('start'), warmupMs);
   const w = {
     start,
     end,
@@ -301,8 +312,10 @@ function measureWindow(warmupMs: number, durationMs: number, announce: boolean) 
       if (now >= start && now < end) w.inWindow++;
       if (sentAt >= start && sentAt < end) latencies.push(now - sentAt);
     },
-    stop: (): void => {
-      for (const t of timers) clearTimeout(t);
+    /** The window is over: say so now (not from a timer that could lose the race with the loop's own). */
+    close: (): void => {
+      clearTimeout(opening);
+      edge('end');
     },
   };
   return w;
@@ -328,9 +341,9 @@ async function closedLoop(cmd: Extract<LoadgenCommand, { op: 'closed' }>): Promi
   const progress = setInterval(() => send({ op: 'progress', phase: 'load', done: w.latencies.length, errors }), 1000);
   await new Promise((r) => setTimeout(r, w.end - performance.now()));
   running = false;
+  w.close();
   clearInterval(progress);
   await drain();
-  w.stop();
   onComplete = undefined;
   return loadResult(w, cmd.durationMs);
 }
@@ -354,9 +367,9 @@ async function openLoop(cmd: Extract<LoadgenCommand, { op: 'open' }>): Promise<L
   const progress = setInterval(() => send({ op: 'progress', phase: 'load', done: w.latencies.length, errors }), 1000);
   await new Promise((r) => setTimeout(r, w.end - performance.now()));
   clearInterval(ticker);
+  w.close();
   clearInterval(progress);
   await drain();
-  w.stop();
   onComplete = undefined;
   return loadResult(w, cmd.durationMs);
 }
