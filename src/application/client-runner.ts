@@ -2,7 +2,7 @@ import type { Client } from '../domain/client.js';
 import type { AwaitedEffect, Effect, EmitEffect, Outcome } from '../domain/effects.js';
 import type { InboundMessage } from '../domain/inbound-limits.js';
 import type { CloseReason } from '../domain/close-reasons.js';
-import type { Clock, Consumer, Delivery, Logger, MessageBus, Metrics, SessionStore, SocketChannel, TimerHandle } from './ports.js';
+import type { Clock, Consumer, Delivery, Logger, MessageBus, Metrics, PublishOptions, SessionStore, SocketChannel, TimerHandle } from './ports.js';
 
 export interface RunnerDeps {
   readonly bus: MessageBus;
@@ -27,6 +27,7 @@ export class ClientRunner {
   private disposed = false;
   private running = false;
   private backlog: Array<readonly Effect[]> | undefined;
+  private publishOptions: PublishOptions | undefined;
 
   constructor(
     private readonly client: Client,
@@ -199,7 +200,9 @@ export class ClientRunner {
     onFailed: readonly Effect[],
   ): void {
     const started = this.deps.clock.now();
-    this.deps.bus.publish(routingKey, Buffer.from(JSON.stringify(body)), { replyTo }).then(
+    // replyTo is the client's id for its whole life: one options object per client, not per publish.
+    const options = this.publishOptions?.replyTo === replyTo ? this.publishOptions : (this.publishOptions = { replyTo });
+    this.deps.bus.publish(routingKey, Buffer.from(JSON.stringify(body)), options).then(
       () => {
         this.deps.metrics.publishConfirm(this.deps.clock.now() - started);
         this.run(onConfirmed);
