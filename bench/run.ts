@@ -178,7 +178,7 @@ async function main(): Promise<number> {
   await ensureVhost(VHOST);
   if (flag('scaling')) {
     return runScaling({
-      vhost: VHOST, out, serverLog, say, progress, gatewayArgs,
+      vhost: VHOST, out, serverLog, say, progress, gatewayArgs, nodeArgs: options('node-arg'),
       points: option('points')?.split(',').map(Number),
       seconds: option('seconds') !== undefined ? Number(option('seconds')) : undefined,
       svg: option('svg'),

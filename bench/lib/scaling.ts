@@ -25,6 +25,7 @@ export interface ScalingOptions {
   out: string;
   serverLog: string;
   gatewayArgs: string[];
+  nodeArgs?: string[];
   say: (line: string) => void;
   progress: (line: string) => void;
   points?: number[];
@@ -78,7 +79,7 @@ export async function runScaling(o: ScalingOptions): Promise<number> {
   const durationMs = (o.seconds ?? 30) * 1000;
   const svg = o.svg ?? o.out.replace(/\.json$/, '') + '.svg';
   const agent = await startTs('bench/agent.ts', ['--amqp', BROKER, '--vhost', o.vhost], { ready: /^agent ready/ });
-  const servers = new Servers(false, { vhost: o.vhost, logFile: o.serverLog, gatewayArgs: o.gatewayArgs });
+  const servers = new Servers(false, { vhost: o.vhost, logFile: o.serverLog, gatewayArgs: o.gatewayArgs, nodeArgs: o.nodeArgs ?? [] });
   const results: Point[] = [];
   const probe = await LoadgenPool.start(1);
   const fdLimit = probe.fdLimit;
@@ -183,7 +184,7 @@ export function scalingSvg(results: Point[], sides: Side[], durationMs: number):
     `Scaling: logged-in clients, one request per ${PER_CLIENT_INTERVAL_S} s each (${new Date().toISOString().slice(0, 10)})`,
     [
       { title: 'connect + log in all clients', yLabel: 'seconds', series: sides.map((s) => line(s, (r) => r.connectMs / 1000)) },
-      { title: 'request latency', yLabel: 'ms', series: sides.flatMap((s) => [line(s, (r) => r.p99, ' p99'), line(s, (r) => r.p50, ' p50', true)]) },
+      { title: 'request latency: p99 solid, p50 dashed', yLabel: 'ms', series: sides.flatMap((s) => [line(s, (r) => r.p99), line(s, (r) => r.p50, '', true)]) },
       { title: 'server memory per connection', yLabel: 'KB (RSS)', series: sides.map((s) => line(s, (r) => r.kbPerConnection)) },
     ],
     `npm run bench -- --scaling; ${durationMs / 1000} s measured per point; bench/README.md has the table and the machine's load`,

@@ -78,7 +78,7 @@ export function chartsSvg(title: string, panels: Panel[], note: string): string 
   const width = W * panels.length;
   const height = H + 70;
   const items = [...legend.values()].map((s, i) => {
-    const x = 20 + i * 190;
+    const x = 20 + i * 150;
     const y = H + 36;
     return `<line x1="${x}" x2="${x + 28}" y1="${y}" y2="${y}" stroke="${s.color}" stroke-width="2"${s.dashed ? ' stroke-dasharray="5 4"' : ''}/><text x="${x + 34}" y="${y + 4}">${esc(s.name)}</text>`;
   });
