@@ -4,16 +4,18 @@ import { loadConfig } from '../src/main/config/index.js';
 import { createLogger } from '../src/main/logger.js';
 import { runClusterWorker, runSupervisor } from '../src/main/cluster/index.js';
 import { startWorker } from '../src/main/worker.js';
+import { allocationSampler } from './lib/alloc-sampler.js';
 
 /**
- * The gateway as the bench runs it: its own process (or a supervisor with
- * `--workers N`), on real RabbitMQ and Redis, logging warnings only, with the
+ * The gateway as the bench runs it: its own process (or the cluster
+ * supervisor with `--workers N`, or `--supervise` for a supervisor even with
+ * one worker), on real RabbitMQ and Redis, logging warnings only, with the
  * per-socket rate limit lifted so that the bench measures the gateway and
  * not its flood protection.
  *
- *   node --import tsx bench/gateway-entry.ts --port 0 --vhost asgw-bench [--workers 2] [--heap-limit-mb 100] [--reply-queue-type quorum]
- * Prints `gateway listening <port>` (one worker) or `gateway worker ready <pid>`
- * per worker (--workers > 1, which needs a fixed --port).
+ *   node --import tsx bench/gateway-entry.ts --port 0 --vhost asgw-bench [--workers 2] [--supervise] [--heap-limit-mb 100] [--set key=value ...]
+ * Prints `gateway listening <port>` (one process) or `gateway worker ready <pid>`
+ * per worker (supervised, which needs a fixed --port).
  */
 
 function arg(name: string, fallback: string): string {
@@ -22,6 +24,11 @@ function arg(name: string, fallback: string): string {
 }
 
 const workers = arg('workers', '1');
+const supervised = workers !== '1' || process.argv.includes('--supervise');
+/** `--set key=value`, repeatable: any other configuration key (trials). */
+const sets = Object.fromEntries(
+  process.argv.flatMap((a, i) => (a === '--set' && process.argv[i + 1]?.includes('=') ? [process.argv[i + 1]!.split(/=(.*)/s).slice(0, 2)] : [])),
+) as Record<string, string>;
 const { config } = loadConfig({
   env: {},
   argv: {
@@ -44,20 +51,22 @@ const { config } = loadConfig({
     'cluster.memoryLimit.heapUsed': arg('heap-limit-mb', '0'),
     'cluster.memoryWarning.heapTotal': '0',
     'gateway.rabbitmq.host': '127.0.0.1',
-    // bench/cluster-run.ts: the test cluster's nodes.
+    // bench/cluster-run.ts: the 3-node test cluster instead of the shared node.
     ...(process.env.BENCH_RABBITMQ_HOSTS ? { 'gateway.rabbitmq.hosts': process.env.BENCH_RABBITMQ_HOSTS } : {}),
-    'gateway.rabbitmq.replyQueueType': arg('reply-queue-type', 'classic'),
     'gateway.rabbitmq.vhost': arg('vhost', '/'),
     'gateway.redis.host': '127.0.0.1',
     'gateway.redis.keyPrefix': 'asgw-bench:',
+    ...sets,
   },
 });
 const logger = createLogger(config);
 
-if (workers === '1') {
+const writeAllocProfile = await allocationSampler();
+
+if (!supervised) {
   const running = await startWorker(config, { logger });
   console.log(`gateway listening ${running.port}`);
-  const stop = (): void => void running.close().finally(() => process.exit(0));
+  const stop = (): void => void writeAllocProfile().then(() => running.close()).finally(() => process.exit(0));
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
 } else if (cluster.isPrimary) {

@@ -1,13 +1,16 @@
+import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { io, type Socket } from 'socket.io-client';
-import type { ConnectResult, LoadResult, LoadgenCommand, LoadgenEvent } from './lib/loadgen-protocol.js';
+import WebSocket from 'ws';
+import type { ConnectResult, LoadResult, LoadgenCommand, LoadgenEvent, Transport } from './lib/loadgen-protocol.js';
 
 /**
  * The load generator, in its own process so that its CPU is not the
  * server's. Driven by run.ts over IPC: connect N clients (optionally logged
- * in), run a closed or open loop of findById requests, close. A request is
- * complete when the push carrying its correspondingMessageId arrives; the
- * client then acks it, as a real client must.
+ * in) over Socket.IO or the gateway's raw WebSocket transport, run a closed
+ * or open loop of findById requests, close. A request is complete when the
+ * push carrying its correspondingMessageId arrives; the client then acks
+ * it, as a real client must.
  */
 
 const LOGIN_TIMEOUT_MS = 30_000;
@@ -17,6 +20,96 @@ const MAX_ERROR_SAMPLES = 10;
 interface Pending {
   sentAt: number;
   resolve?: (ok: boolean) => void;
+}
+
+/** What a bench client needs of its connection, whichever the transport. */
+interface Wire {
+  readonly connected: boolean;
+  /** Resolves once the connection is open. */
+  opened(): Promise<void>;
+  emit(event: string, data: unknown): void;
+  on(event: string, fn: (data: unknown) => void): void;
+  off(event: string, fn: (data: unknown) => void): void;
+  onClose(fn: (reason: string) => void): void;
+  close(): void;
+}
+
+class SocketIoWire implements Wire {
+  private readonly socket: Socket;
+  constructor(url: string) {
+    this.socket = io(url, { transports: ['websocket'], reconnection: false, forceNew: true, timeout: LOGIN_TIMEOUT_MS });
+  }
+  get connected(): boolean {
+    return this.socket.connected;
+  }
+  opened(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.socket.once('connect', () => resolve());
+      this.socket.once('connect_error', (err: Error) => reject(new Error(`connect_error: ${err.message}`)));
+    });
+  }
+  emit(event: string, data: unknown): void {
+    this.socket.emit(event, data);
+  }
+  on(event: string, fn: (data: unknown) => void): void {
+    this.socket.on(event, fn);
+  }
+  off(event: string, fn: (data: unknown) => void): void {
+    this.socket.off(event, fn);
+  }
+  onClose(fn: (reason: string) => void): void {
+    this.socket.on('disconnect', fn);
+  }
+  close(): void {
+    this.socket.disconnect();
+  }
+}
+
+/** PROTOCOL §7: one JSON text frame `{event, data}` per message, both ways. */
+class RawWebSocketWire implements Wire {
+  private readonly ws: WebSocket;
+  private readonly handlers = new Map<string, Set<(data: unknown) => void>>();
+  constructor(url: string) {
+    this.ws = new WebSocket(url, { perMessageDeflate: false, handshakeTimeout: LOGIN_TIMEOUT_MS });
+    this.ws.on('message', (raw: Buffer, isBinary: boolean) => {
+      if (isBinary) return;
+      const frame = JSON.parse(raw.toString('utf8')) as { event?: unknown; data?: unknown };
+      if (typeof frame.event !== 'string') return;
+      for (const fn of this.handlers.get(frame.event) ?? []) fn(frame.data);
+    });
+    // Errors after open end in a close, reported there.
+    this.ws.on('error', () => undefined);
+  }
+  get connected(): boolean {
+    return this.ws.readyState === WebSocket.OPEN;
+  }
+  opened(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.ws.once('open', () => resolve());
+      this.ws.once('error', (err: Error) => reject(new Error(`websocket: ${err.message}`)));
+    });
+  }
+  emit(event: string, data: unknown): void {
+    this.ws.send(JSON.stringify({ event, data }));
+  }
+  on(event: string, fn: (data: unknown) => void): void {
+    let set = this.handlers.get(event);
+    if (!set) this.handlers.set(event, (set = new Set()));
+    set.add(fn);
+  }
+  off(event: string, fn: (data: unknown) => void): void {
+    this.handlers.get(event)?.delete(fn);
+  }
+  onClose(fn: (reason: string) => void): void {
+    this.ws.on('close', (code: number, reason: Buffer) => fn(`close ${code} ${reason.toString()}`));
+  }
+  close(): void {
+    this.ws.close();
+  }
+}
+
+function openWire(url: string, transport: Transport): Wire {
+  return transport === 'ws' ? new RawWebSocketWire(url) : new SocketIoWire(url);
 }
 
 let errors = 0;
@@ -38,11 +131,11 @@ class BenchClient {
 
   constructor(
     readonly index: number,
-    readonly socket: Socket,
+    readonly wire: Wire,
   ) {
-    socket.on('push', (msg: unknown) => this.onPush(msg));
-    socket.on('gatewayError', (err: unknown) => fail(`gatewayError ${JSON.stringify(err).slice(0, 200)}`));
-    socket.on('disconnect', (reason: string) => {
+    wire.on('push', (msg: unknown) => this.onPush(msg));
+    wire.on('gatewayError', (err: unknown) => fail(`gatewayError ${JSON.stringify(err).slice(0, 200)}`));
+    wire.onClose((reason: string) => {
       if (!this.closing) fail(`client ${index} disconnected: ${reason}`);
       for (const p of this.pending.values()) p.resolve?.(false);
       this.pending.clear();
@@ -52,14 +145,14 @@ class BenchClient {
   request(event: string, payload: Record<string, unknown>, resolve?: (ok: boolean) => void): void {
     const messageId = `${this.index}-${++this.seq}`;
     this.pending.set(messageId, { sentAt: performance.now(), resolve });
-    this.socket.emit(event, { ...payload, messageId });
+    this.wire.emit(event, { ...payload, messageId });
   }
 
   private onPush(msg: unknown): void {
     const id = (msg as { correspondingMessageId?: unknown } | null)?.correspondingMessageId;
     if (typeof id !== 'string') return;
     // Ack every push that carries an id, re-sends included: the server holds the delivery until then.
-    this.socket.emit('message', { ack: { correspondingMessageId: id } });
+    this.wire.emit('message', { ack: { correspondingMessageId: id } });
     const p = this.pending.get(id);
     if (!p) return;
     this.pending.delete(id);
@@ -74,22 +167,23 @@ function send(event: LoadgenEvent): void {
   process.send?.(event);
 }
 
-function once<T>(socket: Socket, event: string, timeoutMs: number): Promise<T> {
+function once<T>(wire: Wire, event: string, timeoutMs: number): Promise<T> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
-      socket.off(event, on);
+      wire.off(event, on);
       reject(new Error(`no ${event} within ${timeoutMs} ms`));
     }, timeoutMs);
-    const on = (value: T): void => {
+    const on = (value: unknown): void => {
       clearTimeout(timer);
-      resolve(value);
+      wire.off(event, on);
+      resolve(value as T);
     };
-    socket.once(event, on);
+    wire.on(event, on);
   });
 }
 
 /** Connect, start and (optionally) log in one client; gives up after LOGIN_TIMEOUT_MS whatever happens. */
-function openClient(url: string, index: number, login: boolean): Promise<BenchClient> {
+function openClient(url: string, transport: Transport, index: number, login: boolean): Promise<BenchClient> {
   let timer: NodeJS.Timeout | undefined;
   let giveUp: () => void = () => undefined;
   const timeout = new Promise<never>((_, reject) => {
@@ -98,24 +192,21 @@ function openClient(url: string, index: number, login: boolean): Promise<BenchCl
       reject(new Error(`not connected and logged in within ${LOGIN_TIMEOUT_MS} ms`));
     }, LOGIN_TIMEOUT_MS);
   });
-  const opening = openClientSteps(url, index, login, (stop) => { giveUp = stop; });
+  const opening = openClientSteps(url, transport, index, login, (stop) => { giveUp = stop; });
   return Promise.race([opening, timeout]).finally(() => clearTimeout(timer));
 }
 
-async function openClientSteps(url: string, index: number, login: boolean, onSocket: (stop: () => void) => void): Promise<BenchClient> {
-  const socket = io(url, { transports: ['websocket'], reconnection: false, forceNew: true, timeout: LOGIN_TIMEOUT_MS });
-  const client = new BenchClient(index, socket);
+async function openClientSteps(url: string, transport: Transport, index: number, login: boolean, onSocket: (stop: () => void) => void): Promise<BenchClient> {
+  const wire = openWire(url, transport);
+  const client = new BenchClient(index, wire);
   onSocket(() => {
     client.closing = true;
-    socket.disconnect();
+    wire.close();
   });
   try {
-    await new Promise<void>((resolve, reject) => {
-      socket.once('connect', () => resolve());
-      socket.once('connect_error', (err: Error) => reject(new Error(`connect_error: ${err.message}`)));
-    });
-    const acked = once<string>(socket, 'gatewayConnectAck', LOGIN_TIMEOUT_MS);
-    socket.emit('message', { connect: {} });
+    await wire.opened();
+    const acked = once<string>(wire, 'gatewayConnectAck', LOGIN_TIMEOUT_MS);
+    wire.emit('message', { connect: {} });
     client.queue = queueOf(await acked);
     if (login) {
       const ok = await new Promise<boolean>((resolve) => {
@@ -130,7 +221,7 @@ async function openClientSteps(url: string, index: number, login: boolean, onSoc
     return client;
   } catch (err) {
     client.closing = true;
-    socket.disconnect();
+    wire.close();
     throw err;
   }
 }
@@ -158,9 +249,9 @@ async function connectAll(cmd: Extract<LoadgenCommand, { op: 'connect' }>): Prom
   );
   const lane = async (): Promise<void> => {
     while (next < cmd.clients) {
-      const index = next++;
+      const index = cmd.firstIndex + next++;
       try {
-        clients.push(await openClient(cmd.url, index, cmd.login));
+        clients.push(await openClient(cmd.url, cmd.transport, index, cmd.login));
       } catch (err) {
         failed++;
         fail(`client ${index}: ${(err as Error).message}`);
@@ -183,51 +274,84 @@ async function drain(): Promise<void> {
   const outstanding = (): number => clients.reduce((n, c) => n + c.pending.size, 0);
   while (outstanding() > 0 && performance.now() < until) await new Promise((r) => setTimeout(r, 20));
   const left = outstanding();
-  if (left > 0) fail(`${left} requests got no push within ${DRAIN_TIMEOUT_MS} ms after the run`);
+  if (left > 0) {
+    const now = performance.now();
+    const some = clients
+      .flatMap((c) => [...c.pending].map(([id, p]) => `${id} (${((now - p.sentAt) / 1000).toFixed(1)} s ago, ${c.wire.connected ? 'connected' : 'disconnected'}, queue ${c.queue ?? '-'})`))
+      .slice(0, 3);
+    fail(`${left} requests got no push within ${DRAIN_TIMEOUT_MS} ms after the run, e.g. ${some.join('; ')}`);
+  }
   for (const c of clients) c.pending.clear();
 }
 
-/** Counts completions whose request was sent inside [start, end); warm-up ones only keep the loop going. */
-function measureWindow(warmupMs: number, durationMs: number) {
+/**
+ * Latencies of requests sent inside [start, end) (warm-up ones only keep
+ * the loop going), and the completions that happened inside it, which is
+ * what the servers' CPU over the same window is divided by.
+ */
+function measureWindow(warmupMs: number, durationMs: number, announce: boolean) {
   const start = performance.now() + warmupMs;
   const end = start + durationMs;
   const latencies: number[] = [];
+  let announced: 'none' | 'start' | 'end' = 'none';
+  const edge = (which: 'start' | 'end'): void => {
+    if (!announce || announced === which || announced === 'end') return;
+    if (which === 'end' && announced === 'none') send({ op: 'window', edge: 'start' });
+    announced = which;
+    send({ op: 'window', edge: which });
+  };
+  const opening = setTimeout(() => edge('start'), warmupMs);
   const w = {
     start,
     end,
     latencies,
     all: 0,
+    inWindow: 0,
     record: (sentAt: number, now: number): void => {
       w.all++;
+      if (now >= start && now < end) w.inWindow++;
       if (sentAt >= start && sentAt < end) latencies.push(now - sentAt);
+    },
+    /** The window is over: say so now (not from a timer that could lose the race with the loop's own). */
+    close: (): void => {
+      clearTimeout(opening);
+      edge('end');
     },
   };
   return w;
 }
 
+function loadResult(w: ReturnType<typeof measureWindow>, durationMs: number): LoadResult {
+  return {
+    completed: w.latencies.length, allCompleted: w.all, windowCompleted: w.inWindow, errors, durationMs,
+    latencies: w.latencies, errorSamples: [...errorSamples],
+  };
+}
+
 async function closedLoop(cmd: Extract<LoadgenCommand, { op: 'closed' }>): Promise<LoadResult> {
   errors = 0;
   errorSamples.length = 0;
-  const w = measureWindow(cmd.warmupMs, cmd.durationMs);
+  const w = measureWindow(cmd.warmupMs, cmd.durationMs, cmd.announceWindow);
   let running = true;
   onComplete = (client, sentAt, now) => {
     w.record(sentAt, now);
-    if (running && now < w.end && client.socket.connected) client.request('findById', FIND_BY_ID);
+    if (running && now < w.end && client.wire.connected) client.request('findById', FIND_BY_ID);
   };
   for (const c of clients) for (let i = 0; i < cmd.inflight; i++) c.request('findById', FIND_BY_ID);
   const progress = setInterval(() => send({ op: 'progress', phase: 'load', done: w.latencies.length, errors }), 1000);
   await new Promise((r) => setTimeout(r, w.end - performance.now()));
   running = false;
+  w.close();
   clearInterval(progress);
   await drain();
   onComplete = undefined;
-  return { completed: w.latencies.length, allCompleted: w.all, errors, durationMs: cmd.durationMs, latencies: w.latencies, errorSamples: [...errorSamples] };
+  return loadResult(w, cmd.durationMs);
 }
 
 async function openLoop(cmd: Extract<LoadgenCommand, { op: 'open' }>): Promise<LoadResult> {
   errors = 0;
   errorSamples.length = 0;
-  const w = measureWindow(cmd.warmupMs, cmd.durationMs);
+  const w = measureWindow(cmd.warmupMs, cmd.durationMs, cmd.announceWindow);
   onComplete = (_client, sentAt, now) => w.record(sentAt, now);
   const began = performance.now();
   let sent = 0;
@@ -236,17 +360,18 @@ async function openLoop(cmd: Extract<LoadgenCommand, { op: 'open' }>): Promise<L
     const due = Math.floor(((performance.now() - began) * cmd.rate) / 1000) - sent;
     for (let i = 0; i < due && clients.length > 0; i++) {
       const c = clients[cursor++ % clients.length]!;
-      if (c.socket.connected) c.request('findById', FIND_BY_ID);
+      if (c.wire.connected) c.request('findById', FIND_BY_ID);
       sent++;
     }
   }, 5);
   const progress = setInterval(() => send({ op: 'progress', phase: 'load', done: w.latencies.length, errors }), 1000);
   await new Promise((r) => setTimeout(r, w.end - performance.now()));
   clearInterval(ticker);
+  w.close();
   clearInterval(progress);
   await drain();
   onComplete = undefined;
-  return { completed: w.latencies.length, allCompleted: w.all, errors, durationMs: cmd.durationMs, latencies: w.latencies, errorSamples: [...errorSamples] };
+  return loadResult(w, cmd.durationMs);
 }
 
 async function closeAll(): Promise<{ closed: number; queues: string[] }> {
@@ -254,7 +379,7 @@ async function closeAll(): Promise<{ closed: number; queues: string[] }> {
   const queues = clients.flatMap((c) => (c.queue ? [c.queue] : []));
   for (const c of clients) {
     c.closing = true;
-    c.socket.disconnect();
+    c.wire.close();
   }
   clients = [];
   return { closed, queues };
@@ -273,6 +398,16 @@ async function handle(cmd: LoadgenCommand): Promise<void> {
   }
 }
 
+/** The soft limit on open files: each client is one socket (one file descriptor). */
+function fdLimit(): number | undefined {
+  try {
+    const m = /^Max open files\s+(\d+)/m.exec(readFileSync('/proc/self/limits', 'utf8'));
+    return m ? Number(m[1]) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 if (!process.send) {
   console.error('bench/loadgen.ts is driven by bench/run.ts over IPC; run `npm run bench` instead.');
   process.exit(2);
@@ -280,4 +415,4 @@ if (!process.send) {
 process.on('message', (cmd: LoadgenCommand) => void handle(cmd));
 // The orchestrator is gone: nothing will ever close us.
 process.on('disconnect', () => process.exit(0));
-send({ op: 'ready' });
+send({ op: 'ready', fdLimit: fdLimit() });

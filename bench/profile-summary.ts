@@ -1,5 +1,5 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 
 /**
  * Where the time went in a `node --cpu-prof` profile: self time per
@@ -7,7 +7,10 @@ import { join, relative } from 'node:path';
  *
  *   node --import tsx bench/profile-summary.ts bench/results/profiles [top]
  * (a directory: its largest .cpuprofile, which is the main thread's, not the
- * module loader's; or a file)
+ * module loader's; or a file). When the bench wrote the measured window
+ * next to the profile (window-<pid>.json, monotonic µs, the profile's own
+ * clock), only the samples inside it count: start-up and connecting are
+ * left out. `--all` keeps every sample.
  */
 
 interface Node {
@@ -19,13 +22,17 @@ interface Profile {
   nodes: Node[];
   samples: number[];
   timeDeltas: number[];
+  startTime: number;
+  endTime: number;
 }
 
 // Piped into head: a closed stdout is the reader being done, not an error.
 process.stdout.on('error', () => process.exit(0));
 
-const target = process.argv[2] ?? 'bench/results/profiles';
-const top = Number(process.argv[3] ?? 25);
+const args = process.argv.slice(2).filter((a) => a !== '--all');
+const everything = process.argv.includes('--all');
+const target = args[0] ?? 'bench/results/profiles';
+const top = Number(args[1] ?? 25);
 
 function largest(dir: string): string {
   const files = readdirSync(dir).filter((f) => f.endsWith('.cpuprofile'));
@@ -35,6 +42,31 @@ function largest(dir: string): string {
 
 const file = statSync(target).isDirectory() ? largest(target) : target;
 const profile = JSON.parse(readFileSync(file, 'utf8')) as Profile;
+const window = everything ? undefined : windowOf(dirname(file), profile);
+if (window) {
+  // Samples outside the window become "(outside window)" and are dropped below.
+  let t = profile.startTime;
+  const keep: number[] = [];
+  const deltas: number[] = [];
+  profile.samples.forEach((id, i) => {
+    t += profile.timeDeltas[i] ?? 0;
+    if (t >= window.startUs && t <= window.endUs) {
+      keep.push(id);
+      deltas.push(profile.timeDeltas[i] ?? 0);
+    }
+  });
+  profile.samples = keep;
+  profile.timeDeltas = deltas;
+}
+
+/** The bench's measured window that falls inside this profile, if it wrote one. */
+function windowOf(dir: string, p: Profile): { startUs: number; endUs: number } | undefined {
+  for (const f of readdirSync(dir).filter((x) => /^window-\d+\.json$/.test(x))) {
+    const w = JSON.parse(readFileSync(join(dir, f), 'utf8')) as { startUs: number; endUs: number };
+    if (w.startUs >= p.startTime && w.endUs <= p.endTime) return w;
+  }
+  return undefined;
+}
 const byId = new Map(profile.nodes.map((n) => [n.id, n]));
 const selfUs = new Map<number, number>();
 profile.samples.forEach((id, i) => selfUs.set(id, (selfUs.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0)));
@@ -81,7 +113,7 @@ profile.samples.forEach((leaf, i) => {
   for (const k of seen) inclusive.set(k, (inclusive.get(k) ?? 0) + (profile.timeDeltas[i] ?? 0));
 });
 
-console.log(`${file}: ${(total / 1e6).toFixed(2)} s sampled, ${(busy / 1e6).toFixed(2)} s not idle (shares below are of all samples)`);
+console.log(`${file}${window ? ' (measured window only)' : ' (whole run)'}: ${(total / 1e6).toFixed(2)} s sampled, ${(busy / 1e6).toFixed(2)} s not idle (shares below are of all samples)`);
 show('self time by function', fns);
 show('self time by file or package', files);
 show('inclusive time of src/ functions', inclusive);

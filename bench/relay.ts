@@ -3,6 +3,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import amqp, { type ConsumeMessage, type Message } from 'amqplib';
 import { Server, type Socket } from 'socket.io';
+import { allocationSampler } from './lib/alloc-sampler.js';
 
 /**
  * BARE RELAY: the limit of this stack, to measure the gateway against.
@@ -16,6 +17,7 @@ import { Server, type Socket } from 'socket.io';
  */
 
 const PREFETCH = 10;
+const writeAllocProfile = await allocationSampler();
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -122,8 +124,10 @@ http.listen(port, '127.0.0.1', () => {
 });
 
 const shutdown = (): void => {
-  io.close();
-  void connection.close().finally(() => process.exit(0));
+  void writeAllocProfile().finally(() => {
+    io.close();
+    void connection.close().finally(() => process.exit(0));
+  });
 };
 process.on('SIGTERM', shutdown);
 process.on('SIGINT', shutdown);

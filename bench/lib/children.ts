@@ -14,6 +14,26 @@ export interface Started {
   stop(): Promise<void>;
 }
 
+/** Process groups started and not yet stopped: ended with the orchestrator, however it ends. */
+const running = new Set<number>();
+let exitHookInstalled = false;
+
+function endAllOnExit(): void {
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  process.on('exit', () => {
+    for (const pid of running) {
+      try {
+        process.kill(-pid, 'SIGTERM');
+      } catch {
+        // already gone
+      }
+    }
+  });
+  // A signal would otherwise end the orchestrator without 'exit' handlers: servers and agent would outlive it.
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.once(signal, () => process.exit(130));
+}
+
 /**
  * Runs a TypeScript entry under tsx in its own process group (so that a
  * supervisor's workers go with it) and resolves once `ready` has matched
@@ -29,6 +49,9 @@ export function startTs(
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  endAllOnExit();
+  running.add(child.pid!);
+  child.once('exit', () => running.delete(child.pid!));
   const lines: string[] = [];
   const matches: RegExpExecArray[] = [];
   const remember = (chunk: Buffer): void => {

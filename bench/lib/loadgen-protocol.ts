@@ -1,11 +1,15 @@
 /** Commands run.ts sends to the load generator process over IPC, and its answers. */
 
+/** Socket.IO (socket.io-client, websocket only) or the gateway's raw WebSocket transport (PROTOCOL §7). */
+export type Transport = 'socket.io' | 'ws';
+
 export type LoadgenCommand =
-  | { op: 'connect'; id: number; url: string; clients: number; login: boolean; concurrency: number }
+  /** `firstIndex` numbers the clients (message ids) when several load generators share a run. */
+  | { op: 'connect'; id: number; url: string; transport: Transport; clients: number; firstIndex: number; login: boolean; concurrency: number }
   /** Each client keeps `inflight` requests outstanding (closed loop). */
-  | { op: 'closed'; id: number; inflight: number; warmupMs: number; durationMs: number }
+  | { op: 'closed'; id: number; inflight: number; warmupMs: number; durationMs: number; announceWindow: boolean }
   /** `rate` requests per second spread over all clients (open loop). */
-  | { op: 'open'; id: number; rate: number; warmupMs: number; durationMs: number }
+  | { op: 'open'; id: number; rate: number; warmupMs: number; durationMs: number; announceWindow: boolean }
   | { op: 'close'; id: number };
 
 export interface ConnectResult {
@@ -16,9 +20,12 @@ export interface ConnectResult {
 }
 
 export interface LoadResult {
+  /** Requests sent inside the window and completed (their latencies are below). */
   completed: number;
-  /** Completions during the whole command, warm-up and drain included (for per-request server costs). */
+  /** Completions during the whole command, warm-up and drain included. */
   allCompleted: number;
+  /** Completions that happened inside the window, whenever sent: the divisor of CPU per request. */
+  windowCompleted: number;
   errors: number;
   durationMs: number;
   /** Request → matching push, ms, one per completion inside the window. */
@@ -27,8 +34,10 @@ export interface LoadResult {
 }
 
 export type LoadgenEvent =
-  | { op: 'ready' }
+  | { op: 'ready'; fdLimit: number | undefined }
   | { op: 'progress'; phase: string; done: number; total?: number; errors: number }
+  /** The measured window opens or closes now (sent when the command asked for it): the orchestrator samples the servers. */
+  | { op: 'window'; edge: 'start' | 'end' }
   | { op: 'done'; id: number; result: ConnectResult | LoadResult | CloseResult }
   | { op: 'failed'; id: number; error: string };
 

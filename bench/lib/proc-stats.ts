@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 
 /** Linux reports CPU times in clock ticks; 100 per second on every kernel we run on. */
 const CLK_TCK = 100;
@@ -42,8 +42,8 @@ function ioCounts(pid: number): { syscr: number; syscw: number } {
   }
 }
 
-/** The pid and every live descendant (cluster workers are children of the supervisor). */
-export function processTree(root: number): number[] {
+/** Parent → children of every live process, from /proc. */
+export function processTable(): Map<number, number[]> {
   const children = new Map<number, number[]>();
   for (const name of readdirSync('/proc')) {
     if (!/^\d+$/.test(name)) continue;
@@ -53,6 +53,11 @@ export function processTree(root: number): number[] {
     list.push(Number(name));
     children.set(ppid, list);
   }
+  return children;
+}
+
+/** The pid and every live descendant (cluster workers are children of the supervisor). */
+export function processTree(root: number, children: Map<number, number[]> = processTable()): number[] {
   const out: number[] = [];
   const walk = (pid: number): void => {
     out.push(pid);
@@ -63,8 +68,8 @@ export function processTree(root: number): number[] {
 }
 
 /** RSS and CPU time of a process tree, read from /proc. */
-export function sampleProcess(root: number): ProcSample {
-  const pids = processTree(root);
+export function sampleProcess(root: number, table: Map<number, number[]> = processTable()): ProcSample {
+  const pids = processTree(root, table);
   let rss = 0;
   let ticks = 0;
   let syscr = 0;
@@ -80,4 +85,69 @@ export function sampleProcess(root: number): ProcSample {
     rss += rssBytes(pid);
   }
   return { rss, cpuSeconds: ticks / CLK_TCK, syscr, syscw, pids };
+}
+
+/**
+ * The process listening on a local TCP port (the broker's beam.smp on
+ * 5672), from /proc/net/tcp{,6} and the fds of every process; undefined
+ * when it cannot be seen (another user's process without root, or no such
+ * listener).
+ */
+export function listenerPid(port: number): number | undefined {
+  const hexPort = port.toString(16).toUpperCase().padStart(4, '0');
+  const inodes = new Set<string>();
+  for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    let text = '';
+    try {
+      text = readFileSync(table, 'utf8');
+    } catch {
+      continue;
+    }
+    for (const line of text.split('\n').slice(1)) {
+      const f = line.trim().split(/\s+/);
+      // local_address is "ADDR:PORT"; state 0A is LISTEN; inode is the 10th field.
+      if (f.length > 9 && f[1]!.endsWith(`:${hexPort}`) && f[3] === '0A') inodes.add(f[9]!);
+    }
+  }
+  if (inodes.size === 0) return undefined;
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    let fds: string[];
+    try {
+      fds = readdirSync(`/proc/${name}/fd`);
+    } catch {
+      continue;
+    }
+    for (const fd of fds) {
+      try {
+        const link = readlinkSync(`/proc/${name}/fd/${fd}`);
+        const m = /^socket:\[(\d+)\]$/.exec(link);
+        if (m && inodes.has(m[1]!)) return Number(name);
+      } catch {
+        // gone meanwhile
+      }
+    }
+  }
+  return undefined;
+}
+
+/** The 1-minute load average, as /proc/loadavg says. */
+export function loadAverage(): number {
+  try {
+    return Number(readFileSync('/proc/loadavg', 'utf8').split(' ')[0]);
+  } catch {
+    return Number.NaN;
+  }
+}
+
+/** CPU seconds the whole machine has spent busy (all cores, /proc/stat), to tell what else ran meanwhile. */
+export function machineBusySeconds(): number {
+  try {
+    const f = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+    // user nice system idle iowait irq softirq steal: busy is all but idle and iowait.
+    const busy = f[0]! + f[1]! + f[2]! + f[5]! + f[6]! + (f[7] ?? 0);
+    return busy / CLK_TCK;
+  } catch {
+    return Number.NaN;
+  }
 }

@@ -3,7 +3,7 @@ import type { AwaitedEffect, Effect, EmitEffect, Outcome } from '../domain/effec
 import type { InboundMessage } from '../domain/inbound-limits.js';
 import type { CloseReason } from '../domain/close-reasons.js';
 import { isLegacyKeyOutcome } from '../domain/reconnect-key.js';
-import { PublishError, type Clock, type Consumer, type Delivery, type Logger, type MessageBus, type Metrics, type SessionStore, type SocketChannel, type TimerHandle } from './ports.js';
+import { PublishError, type Clock, type Consumer, type Delivery, type Logger, type MessageBus, type Metrics, type PublishOptions, type SessionStore, type SocketChannel, type TimerHandle } from './ports.js';
 
 export interface RunnerDeps {
   readonly bus: MessageBus;
@@ -30,6 +30,7 @@ export class ClientRunner {
   private disposed = false;
   private running = false;
   private backlog: Array<readonly Effect[]> | undefined;
+  private publishOptions: PublishOptions | undefined;
 
   constructor(
     private readonly client: Client,
@@ -211,7 +212,9 @@ export class ClientRunner {
     onFailed: readonly Effect[],
   ): void {
     const started = this.deps.clock.now();
-    this.deps.bus.publish(routingKey, Buffer.from(JSON.stringify(body)), { replyTo }).then(
+    // replyTo is the client's id for its whole life: one options object per client, not per publish.
+    const options = this.publishOptions?.replyTo === replyTo ? this.publishOptions : (this.publishOptions = { replyTo });
+    this.deps.bus.publish(routingKey, Buffer.from(JSON.stringify(body)), options).then(
       () => {
         this.deps.metrics.publishConfirm(this.deps.clock.now() - started);
         this.run(onConfirmed);

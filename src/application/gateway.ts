@@ -3,7 +3,7 @@ import { inject, injectable } from 'tsyringe';
 import { Client, type ClientOptions } from '../domain/client.js';
 import type { CloseReason } from '../domain/close-reasons.js';
 import { newClientId } from '../domain/session.js';
-import { ClientRunner } from './client-runner.js';
+import { ClientRunner, type RunnerDeps } from './client-runner.js';
 import { resolveSettings, type GatewaySettings, type ResolvedSettings } from './gateway-settings.js';
 import { LoginSessions } from './login-sessions.js';
 import {
@@ -31,6 +31,8 @@ export class Gateway implements ChannelAcceptor {
   private accepting = true;
   private readonly logins: LoginSessions<ClientRunner>;
   private readonly unwatch: () => void;
+  /** What every runner shares (one object, not one per socket). */
+  private runnerDeps: RunnerDeps | undefined;
 
   constructor(
     @inject(TOKENS.MessageBus) private readonly bus: MessageBus,
@@ -75,7 +77,7 @@ export class Gateway implements ChannelAcceptor {
     const runner = new ClientRunner(
       client,
       channel,
-      {
+      (this.runnerDeps ??= {
         bus: this.bus,
         store: this.store,
         clock: this.clock,
@@ -83,9 +85,9 @@ export class Gateway implements ChannelAcceptor {
         instance: this.settings.instance,
         eventLabel: this.eventLabel,
         watchSid: this.watchSid,
-      },
+      }),
       this.logger.child({ clientId, socketId: channel.id, transport: channel.transport }),
-      (r) => this.forget(r),
+      this.forget,
     );
     this.runners.add(runner);
     this.metrics.clientsConnected(1);
@@ -160,7 +162,7 @@ export class Gateway implements ChannelAcceptor {
     return done;
   }
 
-  private forget(runner: ClientRunner): void {
+  private readonly forget = (runner: ClientRunner): void => {
     if (!this.runners.delete(runner)) return;
     this.logins.remove(runner);
     this.metrics.clientsConnected(-1);
@@ -169,5 +171,5 @@ export class Gateway implements ChannelAcceptor {
       this.idleWaiters = [];
       for (const w of waiters) w();
     }
-  }
+  };
 }

@@ -54,6 +54,9 @@ export type ReplyMeaning =
   | { kind: 'reconnect-response'; logout: boolean }
   | { kind: 'plain' };
 
+/** Most replies mean nothing for the session: one shared answer instead of an object per delivery. */
+const PLAIN: ReplyMeaning = Object.freeze({ kind: 'plain' });
+
 const CN = {
   connect: 'com.percero.agents.sync.vo.ConnectRequest',
   reconnect: 'com.percero.agents.sync.vo.ReconnectRequest',
@@ -129,16 +132,16 @@ export class AgentRouter {
     const hasClientId = nonEmptyString(own(message, 'clientId'));
     if (name === 'UserToken') {
       const login = loginFrom(message, own(message, 'user'));
-      return login ? { kind: 'login', login } : { kind: 'plain' };
+      return login ? { kind: 'login', login } : PLAIN;
     }
     if (AUTH_RESPONSES.has(name)) {
       const result = own(message, 'result');
       const login = isPlainObject(result) ? loginFrom(result, own(result, 'user')) : undefined;
-      return login ? { kind: 'login', login } : { kind: 'plain' };
+      return login ? { kind: 'login', login } : PLAIN;
     }
-    if (name === 'ConnectResponse') return hasClientId ? { kind: 'plain' } : { kind: 'logout' };
+    if (name === 'ConnectResponse') return hasClientId ? PLAIN : { kind: 'logout' };
     if (name === 'ReconnectResponse') return { kind: 'reconnect-response', logout: !hasClientId };
-    return { kind: 'plain' };
+    return PLAIN;
   }
 
   connectRequest(s: Session): Record<string, unknown> {

@@ -428,7 +428,7 @@ export class Client {
     for (const e of this.sessionUpdate(now)) effects.push(e);
     const correspondingMessageId = stringField(message, 'correspondingMessageId');
     if (correspondingMessageId === undefined) effects.push({ type: 'ackDelivery', delivery });
-    else for (const e of this.resends.hold(correspondingMessageId, delivery, message, now)) effects.push(e);
+    else for (const e of this.resends.hold(correspondingMessageId, delivery, body, now)) effects.push(e);
     return effects;
   }
 

@@ -1,10 +1,15 @@
 import type { DeliveryRef, Effect } from './effects.js';
-import type { PlainObject } from './plain-object.js';
+import { parseBody } from './client-inputs.js';
 
 interface Held {
   readonly id: string;
   readonly delivery: DeliveryRef;
-  readonly message: PlainObject;
+  /**
+   * The push as it arrived, parsed again for a re-send (rare) rather than
+   * kept parsed: a held push then costs the garbage collector nothing more
+   * than the delivery that holds these bytes anyway.
+   */
+  readonly body: Buffer | string;
   readonly firstEmitAt: number;
   /** Re-sends counted so far, including slots a late timer skipped. */
   resends: number;
@@ -15,6 +20,10 @@ export interface ResendOptions {
   /** 0 = unlimited, as the original gateway. */
   maxResends: number;
 }
+
+/** Shared, read-only results: most pushes and acks change nothing about the timer. */
+const NO_EFFECTS = Object.freeze([]) as unknown as Effect[];
+const NOTHING_RELEASED: { released: number; effects: Effect[] } = Object.freeze({ released: 0, effects: NO_EFFECTS });
 
 export function validateResendInterval(ms: number): void {
   if (!Number.isFinite(ms) || ms <= 0) throw new RangeError(`resend interval must be a positive number of ms, got ${ms}`);
@@ -55,9 +64,10 @@ export class ResendTracker {
     this.intervalMs = ms;
   }
 
-  hold(id: string, delivery: DeliveryRef, message: PlainObject, now: number): Effect[] {
-    this.held.push({ id, delivery, message, firstEmitAt: now, resends: 0 });
-    return this.broken ? [] : this.rearm(now);
+  /** `body`: the delivery's bytes, as emitted after parsing (re-sends parse them again: the same push). */
+  hold(id: string, delivery: DeliveryRef, body: Buffer | string, now: number): Effect[] {
+    this.held.push({ id, delivery, body, firstEmitAt: now, resends: 0 });
+    return this.broken ? NO_EFFECTS : this.rearm(now);
   }
 
   /**
@@ -66,12 +76,21 @@ export class ResendTracker {
    * would otherwise cost a timer set and cleared per message.
    */
   release(id: string, now: number): { released: number; effects: Effect[] } {
-    const effects: Effect[] = [];
-    this.held = this.held.filter((h) => {
-      if (h.id !== id) return true;
-      effects.push({ type: 'ackDelivery', delivery: h.delivery, ackWaitMs: now - h.firstEmitAt });
-      return false;
-    });
+    // In place and without a new array per ack: usually the one held push is the one acked.
+    const held = this.held;
+    let effects: Effect[] | undefined;
+    let kept = 0;
+    for (let i = 0; i < held.length; i++) {
+      const h = held[i]!;
+      if (h.id === id) {
+        (effects ??= []).push({ type: 'ackDelivery', delivery: h.delivery, ackWaitMs: now - h.firstEmitAt });
+      } else {
+        if (kept !== i) held[kept] = h;
+        kept++;
+      }
+    }
+    if (effects === undefined) return NOTHING_RELEASED;
+    held.length = kept;
     return { released: effects.length, effects };
   }
 
@@ -89,7 +108,7 @@ export class ResendTracker {
     }
     const effects: Effect[] = [];
     for (const h of due) {
-      effects.push({ type: 'emit', event: 'push', data: h.message, resend: true });
+      effects.push({ type: 'emit', event: 'push', data: parseBody(h.body), resend: true });
       h.resends = Math.max(h.resends + 1, Math.floor((now - h.firstEmitAt) / this.intervalMs));
     }
     effects.push(...this.rearm(now));
@@ -114,9 +133,10 @@ export class ResendTracker {
   }
 
   private rearm(now: number): Effect[] {
-    if (this.held.length === 0) return [];
-    const next = this.held.reduce((min, h) => Math.min(min, this.dueAt(h)), Number.POSITIVE_INFINITY);
-    if (this.armedAt !== undefined && this.armedAt <= next) return [];
+    if (this.held.length === 0) return NO_EFFECTS;
+    let next = Number.POSITIVE_INFINITY;
+    for (const h of this.held) next = Math.min(next, this.dueAt(h));
+    if (this.armedAt !== undefined && this.armedAt <= next) return NO_EFFECTS;
     this.armedAt = next;
     return [{ type: 'schedule', delayMs: Math.max(0, next - now) }];
   }

@@ -30,37 +30,68 @@ export interface CreateLoggerOptions {
  * `loglevel` at run time must reach the per-client children that already exist.
  */
 export function createLogger(config: Pick<GatewayConfig, 'frontend'>, opts: CreateLoggerOptions = {}): RootLogger {
-  const state = { level: config.frontend.logLevel as LogLevel };
+  const state: LevelState = { level: config.frontend.logLevel as LogLevel };
   const base = { pid: process.pid, ...opts.bindings };
   const options = { level: 'trace', base, redact: { paths: REDACT_PATHS, censor: '[redacted]' } };
-  let root: PinoLogger;
-  if (opts.destination) root = pino(options, opts.destination);
-  else if (process.stdout.isTTY) root = pino({ ...options, transport: { target: 'pino-pretty', options: { colorize: true } } });
-  else root = pino(options);
+  let pinoRoot: PinoLogger;
+  if (opts.destination) pinoRoot = pino(options, opts.destination);
+  else if (process.stdout.isTTY) pinoRoot = pino({ ...options, transport: { target: 'pino-pretty', options: { colorize: true } } });
+  else pinoRoot = pino(options);
 
-  const enabled = (lvl: LogLevel): boolean => ORDER[lvl] >= ORDER[state.level];
-  // A child's pino logger is made on its first enabled line: one per client
-  // socket, and most never log anything.
-  const wrap = (make: () => PinoLogger): Logger => {
-    let made: PinoLogger | undefined;
-    const get = (): PinoLogger => (made ??= make());
-    const at = (lvl: Exclude<LogLevel, 'silent' | 'fatal'>) =>
-      (obj: Record<string, unknown> | string, msg?: string): void => {
-        if (!enabled(lvl)) return;
-        if (typeof obj === 'string') get()[lvl](obj);
-        else get()[lvl](obj, msg);
-      };
-    return {
-      trace: at('trace'), debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error'),
-      child: (bindings) => wrap(() => get().child(bindings)),
-    };
-  };
-  return {
-    ...wrap(() => root),
+  const root = new LevelledLogger(state, undefined, undefined, pinoRoot);
+  return Object.assign(root, {
     setLevel(level: string): void {
       if (!(level in ORDER)) throw new Error(`unknown log level "${level}"; one of ${Object.keys(ORDER).join(', ')}`);
       state.level = level as LogLevel;
     },
     level: () => state.level,
-  };
+  });
+}
+
+interface LevelState {
+  level: LogLevel;
+}
+
+/**
+ * The level is checked against one shared value before anything is built,
+ * and a child's pino logger is made on its first enabled line: the gateway
+ * makes one child per client socket and most never log. A class, so that a
+ * child costs one small object rather than a set of closures.
+ */
+class LevelledLogger implements Logger {
+  constructor(
+    private readonly state: LevelState,
+    private readonly parent: LevelledLogger | undefined,
+    private readonly bindings: Record<string, unknown> | undefined,
+    private made: PinoLogger | undefined,
+  ) {}
+
+  trace(obj: Record<string, unknown> | string, msg?: string): void {
+    if (ORDER.trace >= ORDER[this.state.level]) this.write('trace', obj, msg);
+  }
+  debug(obj: Record<string, unknown> | string, msg?: string): void {
+    if (ORDER.debug >= ORDER[this.state.level]) this.write('debug', obj, msg);
+  }
+  info(obj: Record<string, unknown> | string, msg?: string): void {
+    if (ORDER.info >= ORDER[this.state.level]) this.write('info', obj, msg);
+  }
+  warn(obj: Record<string, unknown> | string, msg?: string): void {
+    if (ORDER.warn >= ORDER[this.state.level]) this.write('warn', obj, msg);
+  }
+  error(obj: Record<string, unknown> | string, msg?: string): void {
+    if (ORDER.error >= ORDER[this.state.level]) this.write('error', obj, msg);
+  }
+
+  child(bindings: Record<string, unknown>): Logger {
+    return new LevelledLogger(this.state, this, bindings, undefined);
+  }
+
+  private pino(): PinoLogger {
+    return (this.made ??= this.parent!.pino().child(this.bindings!));
+  }
+
+  private write(lvl: Exclude<LogLevel, 'silent' | 'fatal'>, obj: Record<string, unknown> | string, msg?: string): void {
+    if (typeof obj === 'string') this.pino()[lvl](obj);
+    else this.pino()[lvl](obj, msg);
+  }
 }

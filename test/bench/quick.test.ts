@@ -9,12 +9,20 @@ interface Side {
   rps: number;
   errors: number;
   latency: { count: number; p50: number; p99: number };
+  cpuMsPerRequest: number;
   kbPerConnection?: number;
 }
 interface Report {
   quick: boolean;
   errors: number;
-  summaries: Array<{ scenario: string; relay?: Side; gateway?: Side; ratios: Record<string, number> }>;
+  summaries: Array<{
+    scenario: string;
+    relay?: Side;
+    gateway?: Side;
+    sides: Record<string, Side>;
+    vsRelay: Record<string, { rps?: number; cpuPerRequest?: number }>;
+    ratios: Record<string, unknown>;
+  }>;
 }
 
 /** `npm run bench -- --quick` runs in `npm test` so that the bench cannot rot. */
@@ -41,6 +49,8 @@ describe('bench --quick', () => {
   it('completes with zero errors and prints the gateway/relay table', () => {
     expect(run.code, `bench output:\n${run.stdout}\n${run.stderr}`).toBe(0);
     expect(run.stdout).toContain('gw/relay');
+    expect(run.stdout).toContain('ws/relay');
+    expect(run.stdout).toContain('CPUms/req');
     expect(run.stdout).toMatch(/targets:/);
   });
 
@@ -54,8 +64,23 @@ describe('bench --quick', () => {
         expect(side, `scenario ${s.scenario}`).toBeDefined();
         expect(side!.errors).toBe(0);
         if (s.scenario === 'c') expect(typeof side!.kbPerConnection).toBe('number');
-        else expect(side!.latency.count, `scenario ${s.scenario}`).toBeGreaterThan(0);
+        else {
+          expect(side!.latency.count, `scenario ${s.scenario}`).toBeGreaterThan(0);
+          expect(side!.cpuMsPerRequest, `scenario ${s.scenario}`).toBeGreaterThan(0);
+        }
       }
+    }
+  });
+
+  it('measures the raw WebSocket transport beside Socket.IO in a, b and d, against the same relay', () => {
+    const report = JSON.parse(readFileSync(out, 'utf8')) as Report;
+    for (const s of report.summaries.filter((x) => x.scenario !== 'c')) {
+      const ws = s.sides.ws;
+      expect(ws, `scenario ${s.scenario}`).toBeDefined();
+      expect(ws!.errors).toBe(0);
+      expect(ws!.latency.count, `scenario ${s.scenario}`).toBeGreaterThan(0);
+      expect(s.vsRelay.ws?.rps, `scenario ${s.scenario}`).toBeGreaterThan(0);
+      expect(s.vsRelay.gateway?.cpuPerRequest, `scenario ${s.scenario}`).toBeGreaterThan(0);
     }
   });
 });

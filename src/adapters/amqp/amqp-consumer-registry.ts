@@ -168,7 +168,7 @@ export class AmqpConsumerRegistry {
     // Only now: a requeue before cancel-ok would go straight back to this consumer.
     const late = registration.late;
     registration.late = undefined;
-    for (const message of late) this.settle(channel, message, (ch) => ch.nack(message, false, true));
+    for (const message of late) this.settle(channel, message, 'requeue');
     if (!options?.discardQueue) return;
     if (late.length > 0 || registration.unsettled > 0 || registration.requeued || !this.live.has(channel)) {
       this.logger.debug({ queue: registration.queue }, 'reply queue kept: deliveries of it are unsettled or went back to it');
@@ -188,31 +188,11 @@ export class AmqpConsumerRegistry {
     }
     if (!registration.live) {
       if (registration.late) registration.late.push(message);
-      else this.settle(channel, message, (ch) => ch.nack(message, false, true));
+      else this.settle(channel, message, 'requeue');
       return;
     }
-    let settled = false;
     registration.unsettled++;
-    const once = (action: (ch: Channel) => void, requeues = false) => () => {
-      if (settled) return;
-      settled = true;
-      // A handle of an earlier incarnation (its channel died) counts for nothing now.
-      if (registration.channel === channel) {
-        registration.unsettled--;
-        if (requeues) registration.requeued = true;
-      }
-      this.settle(channel, message, action);
-    };
-    const ack = once((ch) => ch.ack(message));
-    const requeue = once((ch) => ch.nack(message, false, true), true);
-    const drop = once((ch) => ch.nack(message, false, false));
-    const replyTo = message.properties.replyTo as unknown;
-    const delivery: Delivery = {
-      body: message.content,
-      ...(typeof replyTo === 'string' ? { replyTo } : {}),
-      ack,
-      nack: (requeueIt: boolean) => (requeueIt ? requeue() : drop()),
-    };
+    const delivery = new AmqpDelivery(this, registration, channel, message);
     try {
       registration.handlers.onDelivery(delivery);
     } catch (err) {
@@ -221,12 +201,56 @@ export class AmqpConsumerRegistry {
   }
 
   /** Acting on a tag of a dead channel would kill the new one, so stale handles do nothing. */
-  private settle(channel: Channel, message: ConsumeMessage, action: (ch: Channel) => void): void {
+  settle(channel: Channel, message: ConsumeMessage, how: Settle): void {
     if (!this.live.has(channel)) return;
     try {
-      action(channel);
+      if (how === 'ack') channel.ack(message);
+      else channel.nack(message, false, how === 'requeue');
     } catch (err) {
       this.logger.debug({ err }, 'amqp settle on a closing channel ignored');
     }
+  }
+}
+
+type Settle = 'ack' | 'requeue' | 'drop';
+
+/**
+ * One delivery's handle: settles once, on the channel it came from. One
+ * object per delivery (closures per delivery cost allocations on every
+ * message of every client).
+ */
+class AmqpDelivery implements Delivery {
+  readonly body: Buffer;
+  readonly replyTo?: string;
+  private settled = false;
+
+  constructor(
+    private readonly registry: AmqpConsumerRegistry,
+    private readonly registration: Registration,
+    private readonly channel: Channel,
+    private readonly message: ConsumeMessage,
+  ) {
+    this.body = message.content;
+    const replyTo = message.properties.replyTo as unknown;
+    if (typeof replyTo === 'string') this.replyTo = replyTo;
+  }
+
+  ack(): void {
+    this.settle('ack');
+  }
+
+  nack(requeue: boolean): void {
+    this.settle(requeue ? 'requeue' : 'drop');
+  }
+
+  private settle(how: Settle): void {
+    if (this.settled) return;
+    this.settled = true;
+    // A handle of an earlier incarnation (its channel died) counts for nothing now.
+    if (this.registration.channel === this.channel) {
+      this.registration.unsettled--;
+      if (how === 'requeue') this.registration.requeued = true;
+    }
+    this.registry.settle(this.channel, this.message, how);
   }
 }

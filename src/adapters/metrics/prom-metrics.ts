@@ -1,6 +1,7 @@
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
 import type { Metrics } from '../../application/ports.js';
 import { LEGACY_KEY_OUTCOMES, type LegacyKeyOutcome } from '../../domain/reconnect-key.js';
+import { LocalHistogram } from './local-histogram.js';
 
 const PREFIX = 'activestack_gateway_';
 
@@ -11,9 +12,19 @@ const PREFIX = 'activestack_gateway_';
  */
 export class PromMetrics implements Metrics {
   readonly registry = new Registry();
+  // Per-message counts are plain numbers until prom-client collects them (each scrape):
+  // a labelled prom-client inc() hashes and validates its labels every time (about 300 ns).
+  private readonly inboundCounts = new CountsByLabel();
+  private readonly outboundCounts = new CountsByLabel();
   private readonly clients = new Gauge({ name: `${PREFIX}connected_clients`, help: 'Connected socket clients', registers: [this.registry] });
-  private readonly inbound = new Counter({ name: `${PREFIX}messages_in_total`, help: 'Messages from clients, by event', labelNames: ['event'], registers: [this.registry] });
-  private readonly outbound = new Counter({ name: `${PREFIX}messages_out_total`, help: 'Messages to clients, by kind', labelNames: ['kind'], registers: [this.registry] });
+  private readonly inbound = new Counter({
+    name: `${PREFIX}messages_in_total`, help: 'Messages from clients, by event', labelNames: ['event'], registers: [this.registry],
+    collect: flushInto(this.inboundCounts, 'event'),
+  });
+  private readonly outbound = new Counter({
+    name: `${PREFIX}messages_out_total`, help: 'Messages to clients, by kind', labelNames: ['kind'], registers: [this.registry],
+    collect: flushInto(this.outboundCounts, 'kind'),
+  });
   private readonly resends = new Counter({ name: `${PREFIX}resends_total`, help: 'Pushes re-sent for want of an ack', registers: [this.registry] });
   private readonly errors = new Counter({ name: `${PREFIX}gateway_errors_total`, help: 'gatewayError sent to clients, by code', labelNames: ['code'], registers: [this.registry] });
   private readonly badAgent = new Counter({ name: `${PREFIX}bad_agent_messages_total`, help: 'Agent messages rejected as malformed', registers: [this.registry] });
@@ -22,18 +33,25 @@ export class PromMetrics implements Metrics {
     labelNames: ['outcome'], registers: [this.registry],
   });
   // The delivery-guarantee view (held, requeued) and why things end (publish failures, closes).
-  private readonly held = new Gauge({ name: `${PREFIX}held_deliveries`, help: 'Agent deliveries held unsettled (pushes awaiting the client ack)', registers: [this.registry] });
-  private readonly requeues = new Counter({ name: `${PREFIX}requeues_total`, help: 'Deliveries handed back to the broker for redelivery', registers: [this.registry] });
+  // Held and requeued change on every push: plain numbers, handed over at scrape.
+  private heldNow = 0;
+  private requeuesSince = 0;
+  private readonly held = new Gauge({
+    name: `${PREFIX}held_deliveries`, help: 'Agent deliveries held unsettled (pushes awaiting the client ack)', registers: [this.registry],
+    collect: setTo(() => this.heldNow),
+  });
+  private readonly requeues = new Counter({
+    name: `${PREFIX}requeues_total`, help: 'Deliveries handed back to the broker for redelivery', registers: [this.registry],
+    collect: incBy(() => {
+      const n = this.requeuesSince;
+      this.requeuesSince = 0;
+      return n;
+    }),
+  });
   private readonly publishFailures = new Counter({ name: `${PREFIX}publish_failures_total`, help: 'Publishes to agents that failed, by reason', labelNames: ['reason'], registers: [this.registry] });
   private readonly closes = new Counter({ name: `${PREFIX}client_closes_total`, help: 'Client sockets closed, by close reason', labelNames: ['reason'], registers: [this.registry] });
-  private readonly ackWaitMs = new Histogram({
-    name: `${PREFIX}ack_wait_ms`, help: 'ms from first push to the client ack', registers: [this.registry],
-    buckets: [5, 25, 100, 500, 2000, 7500, 30000, 120000],
-  });
-  private readonly confirmMs = new Histogram({
-    name: `${PREFIX}publish_confirm_ms`, help: 'ms from publish to broker confirm', registers: [this.registry],
-    buckets: [0.5, 1, 2, 5, 10, 25, 50, 100, 250, 1000],
-  });
+  private readonly ackWaitMs = new LocalHistogram(`${PREFIX}ack_wait_ms`, 'ms from first push to the client ack', [5, 25, 100, 500, 2000, 7500, 30000, 120000], this.registry);
+  private readonly confirmMs = new LocalHistogram(`${PREFIX}publish_confirm_ms`, 'ms from publish to broker confirm', [0.5, 1, 2, 5, 10, 25, 50, 100, 250, 1000], this.registry);
 
   constructor(opts: { defaultMetrics?: boolean } = {}) {
     if (opts.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry, prefix: PREFIX });
@@ -42,11 +60,8 @@ export class PromMetrics implements Metrics {
   }
 
   clientsConnected(delta: number): void { this.clients.inc(delta); }
-  // Labelled children are cached: prom-client hashes the labels on every inc() otherwise.
-  private readonly inboundBy = new Map<string, { inc(): void }>();
-  private readonly outboundBy = new Map<string, { inc(): void }>();
-  messageIn(event: string): void { this.child(this.inboundBy, this.inbound, event).inc(); }
-  messageOut(kind: string): void { this.child(this.outboundBy, this.outbound, kind).inc(); }
+  messageIn(event: string): void { this.inboundCounts.add(event); }
+  messageOut(kind: string): void { this.outboundCounts.add(kind); }
   resend(): void { this.resends.inc(); }
   gatewayError(code: string): void { this.errors.inc({ code }); }
   ackWait(ms: number): void { this.ackWaitMs.observe(ms); }
@@ -54,22 +69,46 @@ export class PromMetrics implements Metrics {
   badAgentMessage(): void { this.badAgent.inc(); }
   /** A reconnect key of the original gateway was presented (see legacyKeyOutcome). */
   legacyKey(outcome: LegacyKeyOutcome): void { this.legacyKeys.inc({ outcome }); }
-  deliveriesHeld(delta: number): void { this.held.inc(delta); }
-  requeue(): void { this.requeues.inc(); }
+  deliveriesHeld(delta: number): void { this.heldNow += delta; }
+  requeue(): void { this.requeuesSince++; }
   publishFailed(reason: string): void { this.publishFailures.inc({ reason }); }
   clientClosed(reason: string): void { this.closes.inc({ reason }); }
 
-  private child(cache: Map<string, { inc(): void }>, counter: Counter<string>, label: string): { inc(): void } {
-    let child = cache.get(label);
-    if (!child) {
-      child = counter.labels(label);
-      cache.set(label, child);
-    }
-    return child;
-  }
-
   metricsText(): Promise<string> { return this.registry.metrics(); }
   get contentType(): string { return this.registry.contentType; }
+}
+
+/** Counts per label value, handed to a prom-client Counter when it collects. */
+class CountsByLabel {
+  readonly counts = new Map<string, { n: number }>();
+  add(label: string): void {
+    const c = this.counts.get(label);
+    if (c) c.n++;
+    else this.counts.set(label, { n: 1 });
+  }
+}
+
+function flushInto(local: CountsByLabel, labelName: string): (this: Counter<string>) => void {
+  return function collect(this: Counter<string>): void {
+    for (const [label, c] of local.counts) {
+      if (c.n === 0) continue;
+      this.inc({ [labelName]: label }, c.n);
+      c.n = 0;
+    }
+  };
+}
+
+function setTo(read: () => number): (this: Gauge<string>) => void {
+  return function collect(this: Gauge<string>): void {
+    this.set(read());
+  };
+}
+
+function incBy(take: () => number): (this: Counter<string>) => void {
+  return function collect(this: Counter<string>): void {
+    const n = take();
+    if (n > 0) this.inc(n);
+  };
 }
 
 /** The supervisor's own counters, appended to the workers' sum. */
