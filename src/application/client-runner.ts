@@ -1,5 +1,5 @@
 import type { Client } from '../domain/client.js';
-import type { AwaitedEffect, Effect, EmitEffect, Outcome } from '../domain/effects.js';
+import type { AwaitedEffect, Effect, EmitEffect, Outcome, PublishEffect } from '../domain/effects.js';
 import type { InboundMessage } from '../domain/inbound-limits.js';
 import type { CloseReason } from '../domain/close-reasons.js';
 import { isLegacyKeyOutcome } from '../domain/reconnect-key.js';
@@ -105,7 +105,7 @@ export class ClientRunner {
         this.emit(effect);
         return;
       case 'publish':
-        this.publish(effect.routingKey, effect.body, effect.replyTo, effect.onConfirmed, effect.onFailed);
+        this.publish(effect);
         return;
       case 'ackDelivery':
         (effect.delivery as Delivery).ack();
@@ -204,25 +204,20 @@ export class ClientRunner {
     this.socket.send(effect.event, effect.data);
   }
 
-  private publish(
-    routingKey: string,
-    body: Record<string, unknown>,
-    replyTo: string,
-    onConfirmed: readonly Effect[],
-    onFailed: readonly Effect[],
-  ): void {
+  private publish(effect: PublishEffect): void {
     const started = this.deps.clock.now();
     // replyTo is the client's id for its whole life: one options object per client, not per publish.
+    const replyTo = effect.replyTo;
     const options = this.publishOptions?.replyTo === replyTo ? this.publishOptions : (this.publishOptions = { replyTo });
-    this.deps.bus.publish(routingKey, Buffer.from(JSON.stringify(body)), options).then(
+    this.deps.bus.publish(effect.routingKey, Buffer.from(JSON.stringify(effect.body)), options).then(
       () => {
         this.deps.metrics.publishConfirm(this.deps.clock.now() - started);
-        this.run(onConfirmed);
+        if (effect.event !== undefined) this.run(this.client.publishSettled(effect, true));
       },
       (err: unknown) => {
-        this.log.warn({ err, routingKey }, 'publish to agent failed');
+        this.log.warn({ err, routingKey: effect.routingKey }, 'publish to agent failed');
         this.deps.metrics.publishFailed(err instanceof PublishError ? err.reason : 'error');
-        this.run(onFailed);
+        this.run(this.client.publishSettled(effect, false));
       },
     );
   }

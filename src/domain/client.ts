@@ -359,16 +359,27 @@ export class Client {
     const sendAck = Object.prototype.hasOwnProperty.call(payload, 'sendAck') && payload.sendAck === true;
     if (sendAck && messageId === undefined) return [errorEmit('BAD_REQUEST', { event })];
     if (kind === 'authenticated' && !this.current.isLoggedIn) return [errorEmit('UNAUTHENTICATED', { event, messageId })];
-    return [
-      {
-        type: 'publish',
-        routingKey: event,
-        body: this.current.stamp(payload, kind === 'authenticated'),
-        replyTo: this.current.clientId,
-        onConfirmed: sendAck ? [{ type: 'emit', event: 'ack', data: messageId }] : NONE,
-        onFailed: [errorEmit('AGENT_UNAVAILABLE', { event, messageId })],
-      },
-    ];
+    const publish: PublishEffect = {
+      type: 'publish',
+      routingKey: event,
+      body: this.current.stamp(payload, kind === 'authenticated'),
+      replyTo: this.current.clientId,
+      event,
+      messageId,
+      sendAck,
+    };
+    return [publish];
+  }
+
+  /**
+   * §2.2: a forwarded event's publish was confirmed (`ack` with the bare
+   * messageId, if the client asked) or failed (AGENT_UNAVAILABLE, whether
+   * or not it asked). Not queued behind awaited effects: it only tells.
+   */
+  publishSettled(publish: PublishEffect, confirmed: boolean): Effect[] {
+    if (publish.event === undefined) return NONE;
+    if (!confirmed) return [errorEmit('AGENT_UNAVAILABLE', { event: publish.event, messageId: publish.messageId })];
+    return publish.sendAck === true ? [{ type: 'emit', event: 'ack', data: publish.messageId }] : NONE;
   }
 
   /** §2.4, whatever the payload was. */
@@ -507,7 +518,7 @@ export class Client {
   }
 
   private agentPublish(routingKey: string, body: Record<string, unknown>): PublishEffect {
-    return { type: 'publish', routingKey, body, replyTo: this.current.clientId, onConfirmed: NONE, onFailed: NONE };
+    return { type: 'publish', routingKey, body, replyTo: this.current.clientId };
   }
 }
 

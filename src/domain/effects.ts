@@ -25,18 +25,23 @@ export interface EmitEffect {
 }
 
 /**
- * Publish `body` to the agent `routingKey` with replyTo = clientId.
- * Not awaited (publishes pipeline); once the broker confirmed it the
- * executor runs `onConfirmed`, if it failed (unreachable, nacked,
- * returned, timed out) it runs `onFailed`.
+ * Publish `body` to the agent `routingKey` with replyTo = clientId. Not
+ * awaited (publishes pipeline). A publish made for a client's event
+ * (`event` set) is reported back once the broker confirmed it, or it
+ * failed (unreachable, nacked, returned, timed out, blocked): the executor
+ * calls `Client.publishSettled(effect, ok)`, which decides what the client
+ * is told. Composed requests (ConnectRequest, …) are not reported.
  */
 export interface PublishEffect {
   readonly type: 'publish';
   readonly routingKey: string;
   readonly body: Record<string, unknown>;
   readonly replyTo: string;
-  readonly onConfirmed: readonly Effect[];
-  readonly onFailed: readonly Effect[];
+  /** The client event it forwards; absent for requests the gateway composes. */
+  readonly event?: string;
+  readonly messageId?: string;
+  /** The client asked for an `ack` once the broker has the message. */
+  readonly sendAck?: boolean;
 }
 
 /** Declare and consume the reply queue `queue`. Awaited: outcome `consumed`. */

@@ -215,8 +215,6 @@ describe('Client close (§2.4)', () => {
       routingKey: 'disconnect',
       body: { clientId: CLIENT_ID, userId: 'u', cn: 'com.percero.agents.sync.vo.DisconnectRequest' },
       replyTo: CLIENT_ID,
-      onConfirmed: [],
-      onFailed: [],
     });
     expect(rejects(effects)).toEqual([
       ['h1', true],

@@ -38,8 +38,9 @@ describe('Client agent events (§2.2)', () => {
         routingKey: 'reauthenticate',
         body: { token: 'stored', userId: 'u', clientId: CLIENT_ID, messageId: 'm' },
         replyTo: CLIENT_ID,
-        onConfirmed: [],
-        onFailed: [{ type: 'emit', event: 'gatewayError', data: expect.objectContaining({ code: 'AGENT_UNAVAILABLE', event: 'reauthenticate', messageId: 'm' }) }],
+        event: 'reauthenticate',
+        messageId: 'm',
+        sendAck: false,
       },
     ]);
   });
@@ -50,14 +51,19 @@ describe('Client agent events (§2.2)', () => {
     expect(pub?.body).toEqual({ userId: 'u1', token: 'tok-u1', deviceId: 'dev', clientId: CLIENT_ID, theClassName: 'P' });
   });
 
-  it('sendAck: ack with the bare messageId once confirmed', () => {
+  it('sendAck: ack with the bare messageId once confirmed; AGENT_UNAVAILABLE when the publish failed, asked or not', () => {
     const c = startedClient();
     const [pub] = publishes(c.handleEvent('testCall', { sendAck: true, messageId: 'm9' }, NOW));
-    expect(pub?.onConfirmed).toEqual([{ type: 'emit', event: 'ack', data: 'm9' }]);
+    expect(c.client.publishSettled(pub!, true)).toEqual([{ type: 'emit', event: 'ack', data: 'm9' }]);
+    expect(errorCodes(c.client.publishSettled(pub!, false))).toEqual(['AGENT_UNAVAILABLE']);
     const [noAck] = publishes(c.handleEvent('testCall', { sendAck: 'yes', messageId: 'm9' }, NOW));
-    expect(noAck?.onConfirmed).toEqual([]);
+    expect(c.client.publishSettled(noAck!, true)).toEqual([]);
+    expect(emits(c.client.publishSettled(noAck!, false))[0]?.data).toMatchObject({ code: 'AGENT_UNAVAILABLE', event: 'testCall', messageId: 'm9' });
     const [noId] = publishes(c.handleEvent('testCall', {}, NOW));
-    expect(noId?.onFailed).toEqual([{ type: 'emit', event: 'gatewayError', data: expect.not.objectContaining({ messageId: expect.anything() }) }]);
+    expect(emits(c.client.publishSettled(noId!, false))[0]?.data).not.toHaveProperty('messageId');
+    // A request the gateway composed is nobody's to be told about.
+    const [composed] = publishes(c.handleMessage({ hibernate: {} }, NOW));
+    expect(c.client.publishSettled(composed!, false)).toEqual([]);
   });
 });
 

@@ -99,8 +99,6 @@ describe('Client special message `message` (§2.1)', () => {
         routingKey: 'hibernate',
         body: { clientId: CLIENT_ID, cn: 'com.percero.agents.sync.vo.HibernateRequest' },
         replyTo: CLIENT_ID,
-        onConfirmed: [],
-        onFailed: [],
       },
     ]);
     expect(emits(effects, 'gatewayConnectAck')).toEqual([]);
