@@ -20,9 +20,23 @@ import { MAIN_TOKENS, type HealthReport } from './container/index.js';
 /** One sample a second: 600 of them make the page's ten minutes. */
 export const STATS_INTERVAL_MS = 1000;
 
-export interface AdminMountOptions {
-  /** The server the page is served on: the client port's, or a separate one (e.g. the metrics port). */
-  readonly app: FastifyInstance;
+/** Which server of this process serves /admin, if any. */
+export type AdminPageHome = 'metrics-port' | 'client-port' | 'supervisor';
+
+/**
+ * Where /admin is served: beside /metrics on the internal port whenever
+ * that port is on (a single process serves it there itself; a cluster's
+ * supervisor serves it for its instance, so its workers do not), and on
+ * the client port only with `frontend.metrics.port=0`.
+ */
+export function adminPageHome(config: GatewayConfig): AdminPageHome {
+  if (config.frontend.metrics.port === 0) return 'client-port';
+  return cluster.isWorker ? 'supervisor' : 'metrics-port';
+}
+
+export interface WorkerStatsOptions {
+  /** The client port's server, read for the port it listens on (a cluster worker's listens nowhere). */
+  readonly clientApp: FastifyInstance;
   /** This worker's presence name. */
   readonly instance: string;
   readonly gateway: Gateway;
@@ -31,16 +45,16 @@ export interface AdminMountOptions {
   readonly logger: Logger;
 }
 
-export interface AdminMount {
+export interface AdminPart {
   close(): Promise<void>;
 }
 
 /**
- * frontend.admin.enabled: this worker samples its stats once a second,
- * answers `stats` requests on the admin bus, and serves /admin on `app`.
- * Call before `app` listens (routes cannot be added after).
+ * The worker's part of frontend.admin.enabled, in every worker wherever the
+ * page is served: sample this worker's stats once a second and answer the
+ * `stats` requests on the admin bus.
  */
-export async function mountAdmin(c: DependencyContainer, config: GatewayConfig, opts: AdminMountOptions): Promise<AdminMount> {
+export async function startWorkerStats(c: DependencyContainer, config: GatewayConfig, opts: WorkerStatsOptions): Promise<AdminPart> {
   const log = opts.logger.child({ component: 'admin' });
   const stats = c.resolve<StatsCollector>(ADMIN_TOKENS.Stats);
   const bus = c.resolve<ControlChannel>(ADMIN_TOKENS.AdminBus);
@@ -66,7 +80,7 @@ export async function mountAdmin(c: DependencyContainer, config: GatewayConfig, 
   const startedAt = Date.now();
   let port = config.frontend.port;
   const source = (since: number): WorkerStats => {
-    port = (opts.app.server.address() as AddressInfo | null)?.port ?? port;
+    port = (opts.clientApp.server.address() as AddressInfo | null)?.port ?? port;
     const { rss, heapUsed, heapTotal } = process.memoryUsage();
     return {
       instance: opts.instance,
@@ -92,6 +106,34 @@ export async function mountAdmin(c: DependencyContainer, config: GatewayConfig, 
     };
   };
   const responder = new StatsResponder(bus, source, log);
+  // Redis may be down at start: the channel subscribes again once it is back.
+  await responder.start().catch((err: unknown) =>
+    log.error({ err }, 'admin bus unavailable for now; subscribing again when Redis is back'));
+
+  return {
+    close: async () => {
+      responder.stop();
+      clearTimeout(sampler);
+      probe.stop();
+      await closeAdminBus(bus, log);
+    },
+  };
+}
+
+export interface AdminPage extends AdminPart {
+  /** Adds /admin, its files and its API to a server that does not listen yet. */
+  mount(app: FastifyInstance): void;
+}
+
+/**
+ * The page's part: an AdminService that asks every worker of the deployment
+ * over the admin bus and sends console commands on the control channel,
+ * both resolved from `c` (a worker's container, or the supervisor's), and
+ * the routes that serve it.
+ */
+export async function startAdminPage(c: DependencyContainer, config: GatewayConfig, logger: Logger): Promise<AdminPage> {
+  const log = logger.child({ component: 'admin' });
+  const bus = c.resolve<ControlChannel>(ADMIN_TOKENS.AdminBus);
   const service = new AdminService(
     {
       adminBus: bus,
@@ -102,18 +144,44 @@ export async function mountAdmin(c: DependencyContainer, config: GatewayConfig, 
     },
     { intervalMs: STATS_INTERVAL_MS },
   );
-  // Redis may be down at start: both channels subscribe again once it is back.
-  await Promise.all([responder.start(), service.start()]).catch((err: unknown) =>
+  await service.start().catch((err: unknown) =>
     log.error({ err }, 'admin bus unavailable for now; subscribing again when Redis is back'));
-  registerAdminRoutes(opts.app, { service, tokens: new AdminTokens(adminTokens(config)), assets: await loadAdminAssets(), logger: log });
-  log.info({ tokens: config.frontend.admin.tokens.length }, 'admin page at /admin');
-
+  const deps = { service, tokens: new AdminTokens(adminTokens(config)), assets: await loadAdminAssets(), logger: log };
   return {
-    close: async () => {
-      responder.stop();
-      clearTimeout(sampler);
-      probe.stop();
-      await bus.close().catch((err: unknown) => log.warn({ err }, 'admin bus close failed'));
-    },
+    mount: (app) => registerAdminRoutes(app, deps),
+    close: () => closeAdminBus(bus, log),
   };
+}
+
+export interface AdminPageWhere {
+  readonly home: AdminPageHome;
+  /** The client port's scheme (the metrics port is plain HTTP). */
+  readonly scheme: string;
+  readonly clientPort: number;
+  /** The metrics port bound; undefined when it is not up. */
+  readonly metricsPort: number | undefined;
+}
+
+/**
+ * Logs where the page is served and returns its address (for the embedded
+ * banner); undefined, logged as an error, when the metrics port it was to
+ * share could not be bound.
+ */
+export function announceAdminPage(logger: Logger, config: GatewayConfig, where: AdminPageWhere): string | undefined {
+  const log = logger.child({ component: 'admin' });
+  const { host, port } = config.frontend.metrics;
+  let url: string | undefined;
+  if (where.home === 'client-port') url = `${where.scheme}://localhost:${where.clientPort}/admin`;
+  else if (where.metricsPort !== undefined) {
+    const shown = host === '0.0.0.0' || host === '::' ? 'localhost' : host.includes(':') ? `[${host}]` : host;
+    url = `http://${shown}:${where.metricsPort}/admin`;
+  }
+  if (url) log.info({ url, on: where.home === 'client-port' ? 'client port' : 'metrics port', tokens: config.frontend.admin.tokens.length }, 'admin page at /admin');
+  else log.error({ port, host }, 'admin page not served: the metrics port it is served on is not up');
+  return url;
+}
+
+/** A worker's two parts share the bus: whichever closes first closes it, the second close does nothing. */
+async function closeAdminBus(bus: ControlChannel, log: Logger): Promise<void> {
+  await bus.close().catch((err: unknown) => log.warn({ err }, 'admin bus close failed'));
 }

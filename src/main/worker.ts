@@ -13,7 +13,7 @@ import { registerClientAssets } from '../client/serve.js';
 import { httpsOptions, type GatewayConfig } from './config/index.js';
 import { createContainer, MAIN_TOKENS, type TransportMount, type WorkerServices } from './container/index.js';
 import { serveFromPrimary } from './cluster/sticky-worker.js';
-import { mountAdmin } from './admin.js';
+import { adminPageHome, announceAdminPage, startAdminPage, startWorkerStats } from './admin.js';
 import { createLogger, type RootLogger } from './logger.js';
 import { serveWorkerMetrics } from './metrics-endpoint.js';
 
@@ -75,13 +75,24 @@ export async function startWorker(config: GatewayConfig, opts: StartWorkerOption
     return { ready: broker && redis && !closing, broker, redis, ...(brokerStatus ? { brokerStatus: brokerReadiness(brokerStatus()) } : {}) };
   };
   registerHttpRoutes(app, { readiness });
-  // /metrics is never on the client port (frontend.metrics.*; a cluster worker hands its registry to the supervisor).
-  const metricsEndpoint = await serveWorkerMetrics(config, logger, metrics as Metrics & { registry?: PromMetrics['registry'] });
   await registerClientAssets(app, { demo: config.frontend.embedded });
-  // The admin page goes where /metrics goes: `app` here, the metrics server once that port is separate.
-  const admin = config.frontend.admin.enabled
-    ? await mountAdmin(c, config, { app, instance, gateway, isDraining: () => closing || !gateway.isAccepting, logger })
+  // frontend.admin.enabled: every worker keeps its stats and answers the
+  // admin bus; the page itself goes beside /metrics (this process's metrics
+  // server, or the supervisor's), on `app` only when the metrics port is off.
+  const isDraining = (): boolean => closing || !gateway.isAccepting;
+  const adminStats = config.frontend.admin.enabled
+    ? await startWorkerStats(c, config, { clientApp: app, instance, gateway, isDraining, logger })
     : undefined;
+  const pageHome = adminPageHome(config);
+  const adminPage = config.frontend.admin.enabled && pageHome !== 'supervisor' ? await startAdminPage(c, config, logger) : undefined;
+  if (adminPage && pageHome === 'client-port') adminPage.mount(app);
+  // /metrics is never on the client port (frontend.metrics.*; a cluster worker hands its registry to the supervisor).
+  const metricsEndpoint = await serveWorkerMetrics(
+    config,
+    logger,
+    metrics as Metrics & { registry?: PromMetrics['registry'] },
+    adminPage && pageHome === 'metrics-port' ? adminPage.mount : undefined,
+  );
 
   // Presence of this worker's clients expires if the worker dies.
   const ttl = config.gateway.presenceTtl;
@@ -101,7 +112,10 @@ export async function startWorker(config: GatewayConfig, opts: StartWorkerOption
   }
   const transports = c.resolve<TransportMount[]>(MAIN_TOKENS.Transports).map((t) => t.name);
   logger.info({ port, instance, transports, embedded: config.frontend.embedded, tls: Boolean(https) }, 'gateway listening');
-  if (config.frontend.embedded) process.stdout.write(embeddedBanner(config, https ? 'https' : 'http', port));
+  const adminUrl = adminPage
+    ? announceAdminPage(logger, config, { home: pageHome, scheme: https ? 'https' : 'http', clientPort: port, metricsPort: metricsEndpoint.port })
+    : undefined;
+  if (config.frontend.embedded) process.stdout.write(embeddedBanner(config, https ? 'https' : 'http', port, adminUrl));
 
   let closed: Promise<void> | undefined;
   let listening = !opts.servedByPrimary;
@@ -125,8 +139,9 @@ export async function startWorker(config: GatewayConfig, opts: StartWorkerOption
     clearInterval(presenceTimer);
     if (!(await gateway.close(5000))) logger.warn({ left: gateway.clientCount }, 'clients still closing at shutdown');
     await app.close();
-    await admin?.close();
     await metricsEndpoint.close();
+    await adminPage?.close();
+    await adminStats?.close();
     await services.close();
     logger.info('gateway closed');
   };
@@ -150,7 +165,7 @@ export async function startWorker(config: GatewayConfig, opts: StartWorkerOption
   };
 }
 
-function embeddedBanner(config: GatewayConfig, scheme: string, port: number): string {
+function embeddedBanner(config: GatewayConfig, scheme: string, port: number, adminUrl: string | undefined): string {
   const ws = config.frontend.websocket.path;
   return [
     '',
@@ -160,6 +175,7 @@ function embeddedBanner(config: GatewayConfig, scheme: string, port: number): st
     `  Demo page:  ${scheme}://localhost:${port}/`,
     `  Socket.IO:  ${scheme}://localhost:${port}${config.gateway.socketio.path} (transports: ${config.gateway.socketio.transports.join(', ')})`,
     ...(ws !== '' ? [`  WebSocket:  ${scheme === 'https' ? 'wss' : 'ws'}://localhost:${port}${ws}`] : []),
+    ...(adminUrl ? [`  Admin page: ${adminUrl}`] : []),
     '  Production: activestack-gateway server <config.properties> (see README).',
     '',
     '',

@@ -1,4 +1,4 @@
-import fastify from 'fastify';
+import fastify, { type FastifyInstance } from 'fastify';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '../../application/ports.js';
 import { registerMetricsRoute } from './routes.js';
@@ -8,6 +8,8 @@ export interface MetricsServerOptions {
   readonly host: string;
   readonly metricsText: () => Promise<string>;
   readonly logger: Logger;
+  /** More routes for the same internal port (the admin page), added before it listens. */
+  readonly mount?: (app: FastifyInstance) => void;
 }
 
 export interface MetricsServer {
@@ -26,6 +28,7 @@ export interface MetricsServer {
 export async function startMetricsServer(opts: MetricsServerOptions): Promise<MetricsServer | undefined> {
   const app = fastify({ logger: false });
   registerMetricsRoute(app, opts.metricsText);
+  opts.mount?.(app);
   try {
     await app.listen({ port: opts.port, host: opts.host });
   } catch (err) {

@@ -1,9 +1,11 @@
 import { hostname } from 'node:os';
 import { ControlService, DEFAULT_GRACE_MS } from '../../application/control.js';
+import { TOKENS, type ControlChannel, type SessionStore } from '../../application/ports.js';
+import { adminPageHome, announceAdminPage, startAdminPage } from '../admin.js';
 import { httpsOptions, type GatewayConfig } from '../config/index.js';
 import type { RootLogger } from '../logger.js';
 import { serveSupervisorMetrics } from '../metrics-endpoint.js';
-import { controlChannelFor } from '../container/index.js';
+import { createContainer } from '../container/index.js';
 import { onStopSignals } from './signals.js';
 import { StickyFrontend } from './sticky-primary.js';
 import { Supervisor } from './supervisor.js';
@@ -31,9 +33,17 @@ export async function runSupervisor(config: GatewayConfig, logger: RootLogger): 
   logger.info({ port, host: config.frontend.host, tls: tls !== undefined }, 'supervisor listening; connections are handed to workers per session');
   supervisor = new Supervisor(config, logger, Math.random, port);
   supervisor.start();
+  // What the supervisor talks to, from the composition root: the control
+  // channel; with the admin page, also the admin bus and the store's presence.
+  const c = createContainer(config, { logger, instance: `supervisor-${process.pid}` });
+  const channel = c.resolve<ControlChannel>(TOKENS.ControlChannel);
+  // The admin page for the whole instance (every worker answers it on the
+  // admin bus), beside /metrics; with the metrics port off, each worker
+  // serves it on the client port instead.
+  const adminPage = config.frontend.admin.enabled && adminPageHome(config) === 'metrics-port' ? await startAdminPage(c, config, logger) : undefined;
   // /metrics of the whole instance, on the metrics port (not the workers' client port).
-  const metrics = await serveSupervisorMetrics(config, logger, () => supervisor.metrics.metricsText());
-  const channel = controlChannelFor(config, logger.child({ component: 'control' }), `supervisor-${process.pid}`);
+  const metrics = await serveSupervisorMetrics(config, logger, () => supervisor.metrics.metricsText(), adminPage?.mount);
+  if (adminPage) announceAdminPage(logger, config, { home: 'metrics-port', scheme: tls ? 'https' : 'http', clientPort: port, metricsPort: metrics.port });
   // Renewed certificate files take effect with a restart, as the workers' other settings do.
   const reloadTls = (): void => {
     if (!tls) return;
@@ -57,8 +67,10 @@ export async function runSupervisor(config: GatewayConfig, logger: RootLogger): 
     frontend.close();
     service.stop();
     removeSignals();
-    await channel.close().catch((err: unknown) => logger.warn({ err }, 'control channel close failed'));
     await metrics.close();
+    await adminPage?.close();
+    await channel.close().catch((err: unknown) => logger.warn({ err }, 'control channel close failed'));
+    if (adminPage) await c.resolve<SessionStore>(TOKENS.SessionStore).close().catch((err: unknown) => logger.warn({ err }, 'session store close failed'));
   });
   return supervisor;
 }

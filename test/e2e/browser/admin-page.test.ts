@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AmqpTestAgent, createVhost, deleteVhost, loginDemo, testVhostName } from '../../support/amqp-agent.js';
+import { freePort } from '../../support/free-port.js';
 import { requireRabbitMq, requireRedis } from '../../support/services.js';
 import { TestSocket } from '../../support/test-socket.js';
 import { ServerProcess, writeConfig } from '../ops/ops-process.js';
@@ -12,7 +13,8 @@ import { ServerProcess, writeConfig } from '../ops/ops-process.js';
  * The operator's page in headless Chromium, on a real 2-worker gateway
  * (RabbitMQ, Redis, the test agent) under light load: a few clients send
  * requests and ack the replies, one never acks (held pushes, re-sends),
- * one sends an unknown event (gatewayError), and some come and go.
+ * one sends an unknown event (gatewayError), and some come and go. The
+ * page is served by the supervisor on the metrics port, beside /metrics.
  */
 const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = join(process.cwd(), 'test-artifacts');
@@ -23,7 +25,10 @@ const SOAK_MS = Number(process.env.ADMIN_PAGE_SOAK_MS ?? 0);
 let agent: AmqpTestAgent;
 let server: ServerProcess;
 let browser: Browser;
+/** The client port: where the sockets connect. */
 let url: string;
+/** The metrics port: where the page is. */
+let adminUrl: string;
 const sockets: TestSocket[] = [];
 let load: NodeJS.Timeout | undefined;
 let sequence = 0;
@@ -38,8 +43,10 @@ beforeAll(async () => {
   await requireRabbitMq();
   await createVhost(vhost);
   agent = await AmqpTestAgent.start({ vhost });
+  const metricsPort = await freePort();
   const { file } = writeConfig({
     'gateway.rabbitmq.vhost': vhost,
+    'frontend.metrics.port': metricsPort,
     'frontend.admin.enabled': true,
     'frontend.admin.tokens': `ops:${SECRET}`,
     'frontend.clientMessageResendInterval': 1000,
@@ -48,6 +55,9 @@ beforeAll(async () => {
   });
   server = new ServerProcess([file]);
   url = `http://127.0.0.1:${await server.listening(2)}`;
+  adminUrl = `http://127.0.0.1:${metricsPort}`;
+  const announced = await server.waitForLog((r) => r.msg === 'admin page at /admin', 'where the admin page is');
+  expect(announced).toMatchObject({ url: `${adminUrl}/admin`, on: 'metrics port' });
 
   // Light load: every 300 ms each client asks the agent something.
   for (let i = 0; i < 6; i++) {
@@ -89,7 +99,7 @@ async function openPage(): Promise<{ page: Page; errors: string[] }> {
   const page = await browser.newPage({ viewport: { width: 1300, height: 1000 } });
   const errors: string[] = [];
   page.on('pageerror', (err) => errors.push(err.message));
-  await page.goto(`${url}/admin`);
+  await page.goto(`${adminUrl}/admin`);
   return { page, errors };
 }
 
@@ -97,9 +107,23 @@ const cardValue = async (page: Page, label: string): Promise<number> =>
   Number(await page.locator(`[data-card="${label}"] .value`).textContent());
 
 describe('admin page of a 2-worker gateway in headless Chromium', () => {
+  it('is served by the supervisor on the metrics port, and not on the client port', async () => {
+    const announcers = server.logs.filter((r) => r.msg === 'admin page at /admin').map((r) => r.pid);
+    expect(announcers).toEqual([server.child.pid]);
+    expect((await fetch(`${adminUrl}/admin`)).status).toBe(200);
+    expect((await fetch(`${adminUrl}/metrics`)).status).toBe(200);
+    // Every worker answers the client port; none of them serves the page there, with or without the token.
+    for (let i = 0; i < 4; i++) {
+      for (const path of ['/admin', '/admin/admin.js', '/admin/api/state']) {
+        const res = await fetch(`${url}${path}`, { headers: { authorization: `Bearer ${SECRET}` } });
+        expect(res.status, path).toBe(404);
+      }
+    }
+  });
+
   it('refuses the API without the token, and the page with a wrong one', async () => {
-    expect((await fetch(`${url}/admin/api/state`)).status).toBe(401);
-    const wrong = await fetch(`${url}/admin/api/command`, {
+    expect((await fetch(`${adminUrl}/admin/api/state`)).status).toBe(401);
+    const wrong = await fetch(`${adminUrl}/admin/api/command`, {
       method: 'POST',
       headers: { authorization: 'Bearer not-the-token-at-all', 'content-type': 'application/json' },
       body: JSON.stringify({ line: 'clientcount' }),
@@ -141,9 +165,12 @@ describe('admin page of a 2-worker gateway in headless Chromium', () => {
     // The error chart got a line for the unknown event's code, the close chart one for client-gone.
     await expect.poll(() => page.locator('[data-chart="errors"] .u-legend').textContent(), { timeout: 20_000 }).toContain('UNKNOWN_EVENT');
     await expect.poll(() => page.locator('[data-chart="closes"] .u-legend').textContent(), { timeout: 20_000 }).toContain('client-gone');
-    // RabbitMQ and Redis as each worker sees them.
+    // RabbitMQ and Redis as each worker sees them: its broker connection and
+    // its session store (a cluster worker has no connection to the control
+    // channel: its supervisor listens there).
     expect(await page.locator('#health tbody tr').count()).toBe(2);
-    expect(await page.locator('#health tbody .badge.connected').count()).toBe(6);
+    expect((await page.locator('#health thead th').allTextContents()).slice(1).sort()).toEqual(['RabbitMQ', 'Redis (sessions)']);
+    expect(await page.locator('#health tbody .badge.connected').count()).toBe(4);
 
     // clientcount from the page: one reply per worker, adding up to the clients.
     const from = server.logs.length;
