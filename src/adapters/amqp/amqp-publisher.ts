@@ -3,8 +3,14 @@ import type { ChannelModel, ConfirmChannel, Message } from 'amqplib';
 import { PublishError, type Logger } from '../../application/ports.js';
 import { DEFAULT_CONFIRM_TIMEOUT_MS, DEFAULT_MAX_IN_FLIGHT } from './amqp-options.js';
 
+/** A publish awaiting its confirm. */
 interface Pending {
   returned: boolean;
+  /** Already rejected with 'timeout' (its slot stays taken until the broker answers). */
+  answered: boolean;
+  readonly deadline: number;
+  readonly routingKey: string;
+  readonly reject: (err: Error) => void;
 }
 
 export interface AmqpPublisherOptions {
@@ -28,8 +34,8 @@ interface Waiter {
  * Bounded: at most `maxInFlight` publishes await their confirm; others
  * wait in line. When amqplib's write buffer is full (publish returned
  * false) the line waits for its `drain`. Every publish settles within
- * `confirmTimeoutMs` (slot, drain and confirm together) or rejects with
- * 'timeout'; its slot stays taken until the broker answers or the channel
+ * `confirmTimeoutMs` (slot, drain and confirm together; noticed up to a
+ * fifth of it late) or rejects with 'timeout'; its slot stays taken until the broker answers or the channel
  * dies, so a stalled broker cannot make the bound grow. While the broker
  * blocks the connection (resource alarm), publishes fail at once with
  * 'blocked'.
@@ -46,6 +52,8 @@ export class AmqpPublisher {
   private readonly line: Waiter[] = [];
   private readonly maxInFlight: number;
   private readonly timeoutMs: number;
+  /** One timer for every confirm deadline (not one per publish): checks the oldest ones. */
+  private sweeper: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly options: AmqpPublisherOptions,
@@ -88,6 +96,8 @@ export class AmqpPublisher {
     this.closed = true;
     this.channel = undefined;
     this.failLine('closed');
+    if (this.sweeper) clearInterval(this.sweeper);
+    this.sweeper = undefined;
   }
 
   /** The broker blocked (or unblocked) the connection. */
@@ -157,22 +167,15 @@ export class AmqpPublisher {
       return Promise.reject(new PublishError(refused ?? 'not-connected', routingKey));
     }
     const messageId = `${this.idPrefix}-${++this.sequence}`;
-    const entry: Pending = { returned: false };
-    this.pending.set(messageId, entry);
     return new Promise<void>((resolve, reject) => {
-      let answered = false;
-      const timer = setTimeout(() => {
-        if (answered) return;
-        answered = true;
-        // The slot stays taken until the broker answers or the channel dies.
-        reject(new PublishError('timeout', routingKey, { cause: new Error(`no broker confirm within ${this.timeoutMs} ms`) }));
-      }, Math.max(0, deadline - Date.now()));
+      const entry: Pending = { returned: false, answered: false, deadline, routingKey, reject };
+      this.pending.set(messageId, entry);
+      this.armSweeper();
       const confirmed = (err: unknown): void => {
         this.pending.delete(messageId);
         if (this.channel === channel) this.release();
-        clearTimeout(timer);
-        if (answered) return;
-        answered = true;
+        if (entry.answered) return;
+        entry.answered = true;
         if (err) reject(this.failure(routingKey, err));
         else if (entry.returned) reject(new PublishError('unroutable', routingKey));
         else resolve();
@@ -191,11 +194,38 @@ export class AmqpPublisher {
         // A channel that is closing refuses synchronously.
         this.pending.delete(messageId);
         this.release();
-        clearTimeout(timer);
-        answered = true;
+        entry.answered = true;
         reject(new PublishError('not-connected', routingKey, { cause: err }));
       }
     });
+  }
+
+  /**
+   * Confirms come back in publish order, so the pending map is in deadline
+   * order: a sweep a few times per timeout rejects what is overdue (a
+   * timeout is thus noticed up to a fifth of it late), and stops once
+   * nothing awaits a confirm.
+   */
+  private armSweeper(): void {
+    if (this.sweeper) return;
+    this.sweeper = setInterval(() => this.sweep(), Math.max(20, Math.floor(this.timeoutMs / 5)));
+    this.sweeper.unref();
+  }
+
+  private sweep(): void {
+    if (this.pending.size === 0) {
+      clearInterval(this.sweeper);
+      this.sweeper = undefined;
+      return;
+    }
+    const now = Date.now();
+    for (const entry of this.pending.values()) {
+      if (entry.answered) continue;
+      if (entry.deadline > now) break;
+      entry.answered = true;
+      // The slot stays taken until the broker answers or the channel dies.
+      entry.reject(new PublishError('timeout', entry.routingKey, { cause: new Error(`no broker confirm within ${this.timeoutMs} ms`) }));
+    }
   }
 
   private release(): void {

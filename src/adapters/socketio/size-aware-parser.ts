@@ -1,4 +1,10 @@
-import { Decoder, Encoder, PacketType, type Packet } from 'socket.io-parser';
+import { createRequire } from 'node:module';
+import type * as SocketIoParser from 'socket.io-parser';
+import type { Packet, PacketType as PacketTypeEnum } from 'socket.io-parser';
+
+// The CommonJS build, which Socket.IO itself loads: the ESM one that `import`
+// resolves to under Node is the debug build, slower on every packet.
+const { Decoder, Encoder, PacketType } = createRequire(import.meta.url)('socket.io-parser') as typeof SocketIoParser;
 import { PEEK_CHARS, peekSocketIoEvent, type Identifiers } from '../edge/peek-identifiers.js';
 
 /**
@@ -63,7 +69,7 @@ export function sizeAwareParser(maxPayloadBytes: number): { Encoder: typeof Enco
       super.destroy();
     }
 
-    private startDropping(obj: string, type: PacketType): void {
+    private startDropping(obj: string, type: PacketTypeEnum): void {
       const dash = obj.indexOf('-');
       const count = Number(obj.slice(1, dash));
       if (dash < 2 || !Number.isInteger(count) || count < 1) throw new Error('Illegal attachments');
