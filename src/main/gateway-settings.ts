@@ -23,8 +23,9 @@ export function gatewaySettings(config: GatewayConfig, instance: string): Gatewa
     rateLimit: {
       burst: f.rateLimit.burst,
       perSecond: f.rateLimit.perSecond,
-      ackBurst: f.rateLimit.ackBurst,
-      ackPerSecond: f.rateLimit.ackPerSecond,
+      // 0: four times the event bucket (the core's default), so raising one raises both.
+      ...(f.rateLimit.ackBurst > 0 ? { ackBurst: f.rateLimit.ackBurst } : {}),
+      ...(f.rateLimit.ackPerSecond > 0 ? { ackPerSecond: f.rateLimit.ackPerSecond } : {}),
       disconnectAfter: f.rateLimit.disconnectAfter,
     },
     events: { unauthenticated: config.gateway.events.unauthenticated, authenticated: config.gateway.events.authenticated },
