@@ -1,5 +1,6 @@
 import { AgentRouter } from '../domain/agent-router.js';
 import type { ClientOptions } from '../domain/client.js';
+import { defaultAckBucket } from '../domain/inbound-limits.js';
 import { ReconnectKeyCodec } from '../domain/reconnect-key.js';
 
 /**
@@ -64,8 +65,8 @@ export function resolveSettings(settings: GatewaySettings, randomId: () => strin
         maxPayloadBytes: settings.maxPayloadBytes ?? 1024 * 1024,
         burst,
         perSecond,
-        ackBurst: rate.ackBurst ?? 4 * burst,
-        ackPerSecond: rate.ackPerSecond ?? 4 * perSecond,
+        ackBurst: rate.ackBurst ?? defaultAckBucket(burst, perSecond).ackBurst,
+        ackPerSecond: rate.ackPerSecond ?? defaultAckBucket(burst, perSecond).ackPerSecond,
         disconnectAfter: rate.disconnectAfter ?? 20,
       },
     },

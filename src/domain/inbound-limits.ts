@@ -7,7 +7,7 @@ export interface InboundLimitOptions {
   readonly maxPayloadBytes: number;
   readonly burst: number;
   readonly perSecond: number;
-  /** Acks have a bucket of their own; default 4 × burst and 4 × perSecond. */
+  /** Acks have a bucket of their own; default {@link defaultAckBucket}. */
   readonly ackBurst?: number;
   readonly ackPerSecond?: number;
   /** Refusals (size or rate) after which the socket is disconnected. */
@@ -38,6 +38,15 @@ export interface InboundMessage {
   readonly unparsed?: boolean;
 }
 
+/**
+ * The acks' bucket unless set: four times the event bucket, never under 800
+ * at once and 400 per second, so raising the event bucket raises it and a
+ * small event bucket does not starve acks (a client acks every push).
+ */
+export function defaultAckBucket(burst: number, perSecond: number): { ackBurst: number; ackPerSecond: number } {
+  return { ackBurst: Math.max(800, 4 * burst), ackPerSecond: Math.max(400, 4 * perSecond) };
+}
+
 const REFUSED = {
   tooLarge: { code: 'PAYLOAD_TOO_LARGE', disconnect: false },
   tooLargeLast: { code: 'PAYLOAD_TOO_LARGE', disconnect: true },
@@ -63,7 +72,8 @@ export class InboundLimits {
     now: number,
   ) {
     this.bucket = new TokenBucket(options.burst, options.perSecond, now);
-    this.ackBucket = new TokenBucket(options.ackBurst ?? 4 * options.burst, options.ackPerSecond ?? 4 * options.perSecond, now);
+    const ack = defaultAckBucket(options.burst, options.perSecond);
+    this.ackBucket = new TokenBucket(options.ackBurst ?? ack.ackBurst, options.ackPerSecond ?? ack.ackPerSecond, now);
   }
 
   /** undefined: admitted. */

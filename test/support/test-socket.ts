@@ -21,6 +21,8 @@ export interface TestSocketOptions {
   readonly headers?: Record<string, string>;
   /** Local address to connect from, e.g. 127.0.0.2, to be another client address. */
   readonly localAddress?: string;
+  /** How long open() waits for the connection (default 5 s). */
+  readonly connectTimeoutMs?: number;
 }
 
 /** How a TestSocket reaches the gateway: one implementation per transport. */
@@ -72,7 +74,7 @@ export class TestSocket {
 
   static async open(url: string, transport: TransportName = 'socket.io', opts: Omit<TestSocketOptions, 'transport'> = {}): Promise<TestSocket> {
     const s = new TestSocket(url, { ...opts, transport });
-    await s.connected();
+    await s.connected(opts.connectTimeoutMs);
     return s;
   }
 

@@ -69,8 +69,8 @@ export function gatewaySchema() {
         perSecond: positive('sustained messages per second per client', 100),
         disconnectAfter: positive('RATE_LIMITED errors before the socket is disconnected', 20),
         // Issue 10, client limits at the transport edge (with allowedOrigins, connections, trustProxy below).
-        ackBurst: whole('acks a client may send at once, a bucket of their own (0 = 4 x burst)', 0),
-        ackPerSecond: whole('sustained acks per second per client (0 = 4 x perSecond)', 0),
+        ackBurst: whole('acks a client may send at once, a bucket of their own (0 = 4 x burst, at least 800)', 0),
+        ackPerSecond: whole('sustained acks per second per client (0 = 4 x perSecond, at least 400)', 0),
       },
       allowedOrigins: list('origins whose pages may connect (scheme://host[:port], scheme://*.domain, *); empty = same origin only', []),
       connections: {

@@ -87,7 +87,8 @@ describe('cluster supervisor with 2 workers (real Redis + RabbitMQ)', () => {
 
   it('loglevel changes what the workers log', async () => {
     const closedAtDebug = (r: LogRecord): boolean => r.msg === 'socket closed' && r.level === 20;
-    const before = await TestSocket.open(url);
+    // A supervisor and two workers share 2 cores with the rest of the suite: connects get 15 s.
+    const before = await TestSocket.open(url, 'socket.io', { connectTimeoutMs: 15_000 });
     before.close();
     await runConsole(file, 'clientcount\n'); // a round trip after the close, so its log line would be out
     expect(server.logs.some(closedAtDebug)).toBe(false);
@@ -95,7 +96,7 @@ describe('cluster supervisor with 2 workers (real Redis + RabbitMQ)', () => {
     const out = await runConsole(file, 'loglevel debug\n');
     expect(replies(out, 'loglevel').filter((r) => r.ok)).toHaveLength(2);
     const from = server.logs.length;
-    const after = await TestSocket.open(url);
+    const after = await TestSocket.open(url, 'socket.io', { connectTimeoutMs: 15_000 });
     after.close();
     await server.waitForLog(closedAtDebug, 'a debug "socket closed" line', 20_000, from);
     await runConsole(file, 'loglevel info\n');

@@ -13,6 +13,9 @@ describe('edge settings from the configuration (issue 10)', () => {
     // Raising the event bucket raises the acks' with it; set explicitly, they are taken as given.
     const raised = resolveSettings(gatewaySettings(configWith({ 'frontend.rateLimit.perSecond': 1000 }), 'x'), () => 'id');
     expect(raised.client.limits.ackPerSecond).toBe(4000);
+    // A small event bucket does not starve acks: never under 800 at once, 400 per second.
+    const small = resolveSettings(gatewaySettings(configWith({ 'frontend.rateLimit.burst': 10, 'frontend.rateLimit.perSecond': 5 }), 'x'), () => 'id');
+    expect(small.client.limits).toMatchObject({ ackBurst: 800, ackPerSecond: 400 });
     const explicit = resolveSettings(gatewaySettings(configWith({ 'frontend.rateLimit.ackBurst': 50, 'frontend.rateLimit.ackPerSecond': 10 }), 'x'), () => 'id');
     expect(explicit.client.limits).toMatchObject({ ackBurst: 50, ackPerSecond: 10 });
     expect(handshakeGuardOptions(config)).toEqual({ allowedOrigins: [], perAddress: 256, perAddressPerSecond: 32, trustedProxies: [] });
