@@ -1,3 +1,4 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { alive, startCluster, type ClusterGateway } from './lib/cluster-stack.js';
 import { startStack, type RealStack } from './lib/real-stack.js';
@@ -18,6 +19,11 @@ describe(`worker kill: ${scale.clients} clients on 2 workers, one SIGKILLed midw
 
   afterAll(async () => {
     await cluster?.stop();
+    // The supervisor's and workers' log lines, for a run that went wrong.
+    if (cluster) {
+      mkdirSync('test-artifacts', { recursive: true });
+      writeFileSync('test-artifacts/worker-kill.server.log', cluster.server.lines.join('\n'));
+    }
     await stack?.close();
   }, 60_000);
 

@@ -9,6 +9,7 @@ import { createServer as createTlsServer, type SecureContextOptions, type Server
 import sticky from '@socket.io/sticky';
 import type { Logger } from '../../application/ports.js';
 import { ConfigError } from '../config/index.js';
+import { guardHandoffs } from './handoff-guard.js';
 
 const SERVICE_UNAVAILABLE = 'HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Length: 0\r\n\r\n';
 
@@ -47,6 +48,8 @@ export class StickyFrontend {
     cluster.setupPrimary({ serialization: 'advanced' });
     // The package only listens to "connection" on what it is given.
     sticky.setupMaster(this.router as unknown as HttpServer, { loadBalancingMethod: 'least-connection' });
+    // Handing a connection over must lose none of its bytes, nor leave it open if its worker dies (handoff-guard.ts).
+    cluster.on('fork', guardHandoffs);
     if (options.tls) {
       const tls = createTlsServer(options.tls, (socket) => this.decrypt(socket));
       tls.on('tlsClientError', (err) => options.logger.debug({ err: { message: err.message, code: (err as NodeJS.ErrnoException).code } }, 'TLS handshake failed'));

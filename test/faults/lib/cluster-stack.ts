@@ -20,7 +20,7 @@ export async function startCluster(stack: RealStack, workers = 2, extra: Record<
     'frontend.port': await freePort(),
     'cluster.workerCount': workers,
     'gateway.rabbitmq.vhost': stack.vhost,
-    'frontend.logLevel': 'info',
+    'frontend.logLevel': process.env.FAULTS_LOG_LEVEL ?? 'info',
     // The fleet is hundreds of users on one address (127.0.0.1): per-address limits off.
     'frontend.connections.perAddress': 0,
     'frontend.connections.perAddressPerSecond': 0,

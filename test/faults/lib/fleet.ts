@@ -21,6 +21,22 @@ export class FleetClient {
   /** ms from a drop to the socket being connected again (before the session is resumed). */
   readonly socketDowntimes: number[] = [];
   nextCutAt = Infinity;
+  /** The last few things that happened to it (ms since start, what): printed for a client that never came back. */
+  readonly trail: string[] = [];
+  private readonly bornAt = Date.now();
+
+  private note(what: string): void {
+    this.trail.push(`${Date.now() - this.bornAt} ${what}`);
+    if (this.trail.length > 12) this.trail.shift();
+  }
+
+  /** What the SDK's state machine and its socket say now (for a client that never came back). */
+  describe(): string {
+    const sdk = this.sdk as unknown as { state: string; attempt: number; socket: Socket };
+    const engine = (sdk.socket.io as unknown as { _readyState?: string; engine?: { readyState?: string } });
+    const ws = (engine.engine as unknown as { transport?: { ws?: { _socket?: { localPort?: number } } } } | undefined)?.transport?.ws?._socket;
+    return `port ${ws?.localPort} client ${this.id} now ${this.sdk.session?.clientId ?? '-'}: sdk ${sdk.state}, attempt ${sdk.attempt}, socket ${sdk.socket.connected ? 'connected' : 'not connected'}, manager ${engine._readyState}, engine ${engine.engine?.readyState}; ${this.trail.join(' | ')}`;
+  }
 
   constructor(url: string, reconnect: ReconnectOptions) {
     this.sdk = createClient({ url, reconnect, requestTimeoutMs: 60_000 });
@@ -33,22 +49,27 @@ export class FleetClient {
       if (m.cn === FAULT_PUSH_CN && typeof m.correspondingMessageId === 'string') this.unique.add(m.correspondingMessageId);
     });
     socket.on('connect', () => {
+      this.note('socket connect');
       if (this.downSince !== undefined) this.socketDowntimes.push(Date.now() - this.downSince);
     });
     this.sdk.on('duplicate', (m) => {
       if (m.cn === FAULT_PUSH_CN) this.duplicates++;
     });
-    this.sdk.on('disconnect', () => {
+    socket.on('connect_error', (err: Error) => this.note(`connect_error ${err.message}`));
+    this.sdk.on('disconnect', (reason) => {
+      this.note(`disconnect ${String(reason)}`);
       this.downSince ??= Date.now();
     });
     this.sdk.on('session', (_s, change) => {
+      this.note(`session ${change}`);
       if (change === 'fresh') this.keyRefused++;
       if (change !== 'changed' && this.downSince !== undefined) {
         this.downtimes.push(Date.now() - this.downSince);
         this.downSince = undefined;
       }
     });
-    this.sdk.on('error', () => undefined);
+    this.sdk.on('error', (err) => this.note(`error ${err.code} ${err.message}`));
+    this.sdk.on('closed', (info) => this.note(`closed ${info.reason}`));
   }
 
   get up(): boolean {
@@ -75,6 +96,7 @@ export class FleetClient {
   cut(): void {
     if (!this.sdk.connected) return;
     this.cuts++;
+    this.note('cut');
     this.sdk.drop();
   }
 

@@ -124,6 +124,7 @@ export async function deliveryRun(o: DeliveryRunOptions): Promise<DeliveryRunRes
       ...count,
       expected: n * messages,
       neverBack,
+      ...(neverBack > 0 ? { neverBackExamples: clients.filter((c) => !c.up).slice(0, 3).map((c) => c.describe()) } : {}),
       stranded: stranded.messages,
       strandedQueues: stranded.queues.slice(0, 5),
       downtimeMs: downtime,
