@@ -33,6 +33,8 @@ export class ActiveStackClient {
   private readonly storage;
   private readonly reconnectOptions: ReconnectOptions;
   private readonly requestTimeoutMs: number;
+  private readonly handshakeTimeoutMs: number;
+  private handshakeTimer: ReturnType<typeof setTimeout> | undefined;
   private state: State = 'idle';
   private current: PublicSession | null = null;
   private everReady = false;
@@ -49,6 +51,7 @@ export class ActiveStackClient {
     this.storage = options.storage ?? memoryKeyStorage();
     this.reconnectOptions = options.reconnect ?? DEFAULT_RECONNECT;
     this.requestTimeoutMs = options.requestTimeoutMs ?? 30_000;
+    this.handshakeTimeoutMs = options.handshakeTimeoutMs ?? 15_000;
     this.requests = new PendingRequests(options.queueLimit ?? 100);
     this.acks = new PushAcks(options.dedupWindow ?? 1000);
     // Reconnection is driven here: socket.io-client does not retry after a
@@ -86,7 +89,7 @@ export class ActiveStackClient {
     const waiting = new Promise<PublicSession>((resolve, reject) => this.connectWaiters.push({ resolve, reject }));
     if (this.state === 'idle') {
       this.state = 'connecting';
-      this.socket.connect();
+      this.openSocket();
     }
     return waiting;
   }
@@ -151,6 +154,7 @@ export class ActiveStackClient {
     const wasConnected = this.socket.connected;
     this.state = 'closed';
     clearTimeout(this.retryTimer);
+    clearTimeout(this.handshakeTimer);
     this.requests.rejectAll((event, messageId) => closedError(event, messageId));
     for (const waiter of this.connectWaiters.splice(0)) waiter.reject(closedError());
     for (const resolve of this.disconnectWaiters.splice(0)) resolve();
@@ -190,6 +194,7 @@ export class ActiveStackClient {
     }
     this.state = 'ready';
     this.attempt = 0;
+    clearTimeout(this.handshakeTimer);
     const restored = this.sentKey && !this.keyRefused;
     this.events.emit('session', session, restored ? 'restored' : this.sentKey ? 'fresh' : 'connected');
     if (this.everReady) this.events.emit('reconnect', { session, restored });
@@ -261,6 +266,7 @@ export class ActiveStackClient {
 
   private onDisconnect(transportReason: string): void {
     if (this.state === 'closed') return;
+    clearTimeout(this.handshakeTimer);
     const notice = this.notice;
     this.notice = undefined;
     const stops = notice !== undefined && !notice.resumable;
@@ -295,6 +301,7 @@ export class ActiveStackClient {
 
   private onConnectError(err: Error): void {
     if (this.state === 'closed') return;
+    clearTimeout(this.handshakeTimer);
     if (!this.everReady) {
       // The first connect fails fast so a wrong URL is an error, not a silent retry loop.
       this.state = 'idle';
@@ -311,8 +318,30 @@ export class ActiveStackClient {
     const delay = backoffDelay(this.attempt, this.reconnectOptions);
     this.attempt += 1;
     this.retryTimer = setTimeout(() => {
-      if (this.state === 'connecting') this.socket.connect();
+      if (this.state === 'connecting') this.openSocket();
     }, delay);
+  }
+
+  /** Opens the socket; the whole handshake must be over within handshakeTimeoutMs. */
+  private openSocket(): void {
+    clearTimeout(this.handshakeTimer);
+    this.handshakeTimer = setTimeout(() => this.onHandshakeTimeout(), this.handshakeTimeoutMs);
+    this.socket.connect();
+  }
+
+  /** The socket opened (or not) but the gateway never acknowledged the session: drop it and try again. */
+  private onHandshakeTimeout(): void {
+    if (this.state !== 'connecting' && this.state !== 'handshaking') return;
+    this.fail(new ActiveStackError('HANDSHAKE_TIMEOUT', `The gateway did not answer the handshake within ${this.handshakeTimeoutMs} ms; trying again.`));
+    if (this.socket.connected) {
+      // The disconnect event that follows schedules the retry.
+      this.socket.disconnect();
+      return;
+    }
+    // Not connected: socket.io-client emits nothing on this disconnect.
+    this.socket.disconnect();
+    this.state = 'connecting';
+    this.scheduleRetry();
   }
 
   private fail(error: ActiveStackError): void {

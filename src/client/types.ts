@@ -71,6 +71,14 @@ export interface ClientOptions {
   readonly requestTimeoutMs?: number;
   /** How many handled push ids are remembered to drop re-sent copies; 1000 by default. */
   readonly dedupWindow?: number;
+  /**
+   * How long a connection attempt may take, from opening the socket to the
+   * gateway's `gatewayConnectAck`; 15 s by default. Past it the socket is
+   * dropped and the client tries again (an `error` event with code
+   * HANDSHAKE_TIMEOUT says so): a connection that opened but is never
+   * answered does not leave the client waiting forever.
+   */
+  readonly handshakeTimeoutMs?: number;
 }
 
 export interface RequestOptions {

@@ -23,6 +23,10 @@ export class FakeGateway {
   private readonly live = new Map<Socket, FakeSession>();
   private paused = false;
   private counter = 0;
+  /** Sockets whose Socket.IO connect is never answered, and handshakes never answered (see stall()). */
+  private stalls = { sockets: 0, handshakes: 0 };
+  /** Sockets that reached the server (stalled ones included). */
+  attempts = 0;
 
   private constructor(
     private readonly io: Server,
@@ -35,7 +39,15 @@ export class FakeGateway {
     await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
     const port = (http.address() as AddressInfo).port;
     const fake = new FakeGateway(io, `http://127.0.0.1:${port}`);
-    io.use((_socket, next) => next(fake.paused ? new Error('paused by test') : undefined));
+    io.use((_socket, next) => {
+      fake.attempts++;
+      // A stalled socket: the middleware never calls next, so its Socket.IO connect is never answered.
+      if (fake.stalls.sockets > 0) {
+        fake.stalls.sockets--;
+        return;
+      }
+      next(fake.paused ? new Error('paused by test') : undefined);
+    });
     io.on('connection', (socket) => fake.accept(socket));
     return fake;
   }
@@ -47,6 +59,11 @@ export class FakeGateway {
 
   resume(): void {
     this.paused = false;
+  }
+
+  /** The next `sockets` sockets are never let in, then the next `handshakes` connect/reconnect messages are never answered. */
+  stall(counts: { sockets?: number; handshakes?: number }): void {
+    this.stalls = { sockets: counts.sockets ?? 0, handshakes: counts.handshakes ?? 0 };
   }
 
   /** Disconnect every socket from the server side, as a gateway restart would. */
@@ -92,6 +109,10 @@ export class FakeGateway {
   }
 
   private onMessage(socket: Socket, payload: Record<string, unknown>): void {
+    if (('connect' in payload || 'reconnect' in payload) && this.stalls.handshakes > 0) {
+      this.stalls.handshakes--;
+      return;
+    }
     if ('connect' in payload) this.start(socket, this.newSession());
     if ('reconnect' in payload) {
       const key = (payload.reconnect as { reconnectId?: unknown } | null)?.reconnectId;

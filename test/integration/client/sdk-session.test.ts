@@ -141,4 +141,37 @@ describe('SDK sessions (fake gateway)', () => {
     await expect(c.connect()).rejects.toMatchObject({ code: 'CLOSED' });
     await expect(c.request('findById', {})).rejects.toMatchObject({ code: 'CLOSED' });
   });
+  it('a socket the gateway lets open but never answers is dropped after handshakeTimeoutMs and tried again', async () => {
+    const c = client({ handshakeTimeoutMs: 300 });
+    const errors = record(c, 'error');
+    fake.stall({ sockets: 1 });
+    const session = await c.connect();
+    expect(session.clientId).toMatch(/^[0-9a-f]{32}$/);
+    expect(fake.attempts).toBe(2);
+    expect(errors.map(([e]) => e.code)).toEqual(['HANDSHAKE_TIMEOUT']);
+  });
+
+  it('a reconnect the gateway never answers is sent again on a new socket, with the same key', async () => {
+    const storage = memoryKeyStorage();
+    const c = client({ storage, handshakeTimeoutMs: 300 });
+    const first = await c.connect();
+    const key = storage.get();
+    fake.stall({ handshakes: 1 });
+    const back = next(c, 'reconnect');
+    fake.dropAll();
+    const [{ restored }] = await back;
+    expect(restored).toBe(true);
+    const reconnects = fake.eventsNamed('message').filter((m) => 'reconnect' in (m as object));
+    expect(reconnects).toEqual([{ reconnect: { reconnectId: key } }, { reconnect: { reconnectId: key } }]);
+    expect(c.session?.clientId).not.toBe(first.clientId);
+  });
+
+  it('a handshake answered in time leaves no timer behind: no HANDSHAKE_TIMEOUT later', async () => {
+    const c = client({ handshakeTimeoutMs: 100 });
+    const errors = record(c, 'error');
+    await c.connect();
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(errors).toEqual([]);
+    expect(c.connected).toBe(true);
+  });
 });
