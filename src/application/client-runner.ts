@@ -158,7 +158,7 @@ export class ClientRunner {
         try {
           this.consumer = await this.deps.bus.consume(effect.queue, {
             onDelivery: (d) => this.onDelivery(d),
-            onCancelled: () => this.run(this.client.consumerCancelled(this.deps.clock.now())),
+            onCancelled: (why) => this.run(this.client.consumerCancelled(this.deps.clock.now(), why === 'deleted')),
           });
           return { type: 'consumed', ok: true };
         } catch (err) {

@@ -29,10 +29,18 @@ export interface Delivery {
   nack(requeue: boolean): void;
 }
 
+/** Why a consumer ended without our cancel() (see ConsumerHandlers.onCancelled). */
+export type ConsumerEnd = 'deleted' | 'unavailable';
+
 export interface ConsumerHandlers {
   onDelivery(delivery: Delivery): void;
-  /** The broker cancelled the consumer (queue deleted). Not called on our own cancel(). */
-  onCancelled(): void;
+  /**
+   * The consumer ended without our cancel(): `deleted`, its queue is gone
+   * (deleted by someone); `unavailable`, the queue cannot be consumed now
+   * but was not deleted (its broker node is down, or the broker refused to
+   * consume it again after a reconnect).
+   */
+  onCancelled(why: ConsumerEnd): void;
 }
 
 export interface CancelOptions {

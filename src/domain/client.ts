@@ -130,10 +130,15 @@ export class Client {
     return this.settle(this.handleDelivery(delivery, body, now));
   }
 
-  /** The broker cancelled the consumer (queue deleted): ends the client like an EOL. */
-  consumerCancelled(now: number): Effect[] {
-    if (this.waiting) return this.defer((at) => this.onConsumerCancelled(at));
-    return this.settle(this.onConsumerCancelled(now));
+  /**
+   * The consumer ended without our cancel. Its queue deleted ends the
+   * client like an EOL (§3.3); a queue that is only unavailable (its broker
+   * node is down) closes it resumable, `broker-unavailable`: the client
+   * comes back with its key and its queue is consumed again.
+   */
+  consumerCancelled(now: number, queueDeleted: boolean): Effect[] {
+    if (this.waiting) return this.defer((at) => this.onConsumerCancelled(at, queueDeleted));
+    return this.settle(this.onConsumerCancelled(now, queueDeleted));
   }
 
   /** The timer asked for by the last `schedule` fired. */
@@ -449,9 +454,12 @@ export class Client {
     return broken ? this.endByServer('resend-limit', now) : effects;
   }
 
-  private onConsumerCancelled(now: number): Effect[] {
+  private onConsumerCancelled(now: number, queueDeleted: boolean): Effect[] {
     if (this.isClosed) return NONE;
-    return [{ type: 'log', level: 'info', message: 'consumer cancelled by the broker' }, ...this.endByServer('eol', now)];
+    if (!queueDeleted) {
+      return [{ type: 'log', level: 'warn', message: 'reply queue unavailable: the client is closed resumable' }, ...this.endByServer('broker-unavailable', now)];
+    }
+    return [{ type: 'log', level: 'info', message: 'consumer cancelled by the broker: reply queue deleted' }, ...this.endByServer('eol', now)];
   }
 
   // ---------------------------------------------------------------- close

@@ -35,6 +35,8 @@ export const CONTRACT_PREFETCH = 3;
 export class Collector implements ConsumerHandlers {
   readonly deliveries: Delivery[] = [];
   cancelled = 0;
+  /** Why, for each onCancelled. */
+  readonly ends: string[] = [];
   private waiters: Array<() => void> = [];
 
   onDelivery(delivery: Delivery): void {
@@ -42,8 +44,9 @@ export class Collector implements ConsumerHandlers {
     this.wake();
   }
 
-  onCancelled(): void {
+  onCancelled(why: string): void {
     this.cancelled++;
+    this.ends.push(why);
     this.wake();
   }
 
@@ -123,7 +126,7 @@ export function messageBusContract(name: string, factory: () => Promise<MessageB
           collector.onDelivery(d);
           d.ack();
         },
-        onCancelled: () => collector.onCancelled(),
+        onCancelled: (why) => collector.onCancelled(why),
       });
       const sent = Array.from({ length: 20 }, (_, i) => String(i));
       await Promise.all(sent.map((n) => fx.bus.publish(queue, Buffer.from(n), { replyTo: 'r' })));
@@ -229,6 +232,8 @@ export function messageBusContract(name: string, factory: () => Promise<MessageB
       await fx.deleteQueue(queue);
       await stays.waitForCancel();
       expect(stays.cancelled).toBe(1);
+      // Deleted, not merely unavailable: the client ends (eol) instead of coming back.
+      expect(stays.ends).toEqual(['deleted']);
       expect(leaves.cancelled).toBe(0);
     });
 

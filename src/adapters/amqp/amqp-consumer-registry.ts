@@ -144,10 +144,11 @@ export class AmqpConsumerRegistry {
       await this.start(registration, channel);
     } catch (err) {
       if (!this.live.has(channel)) throw err;
+      // Refused, not deleted: a declare would have made a deleted queue again (a classic queue whose node is down says NOT_FOUND).
       this.logger.error({ err, queue: registration.queue }, 'amqp consumer could not be re-established');
       registration.live = false;
       this.registrations.delete(registration);
-      registration.handlers.onCancelled();
+      registration.handlers.onCancelled('unavailable');
     }
   }
 
@@ -182,8 +183,10 @@ export class AmqpConsumerRegistry {
       if (!registration.live) return;
       registration.live = false;
       this.registrations.delete(registration);
-      this.logger.info({ queue: registration.queue }, 'amqp consumer cancelled by broker');
-      registration.handlers.onCancelled();
+      void this.declarer.check(registration.queue).then((state) => {
+        this.logger.info({ queue: registration.queue, queueState: state }, 'amqp consumer cancelled by broker');
+        registration.handlers.onCancelled(state === 'missing' ? 'deleted' : 'unavailable');
+      });
       return;
     }
     if (!registration.live) {

@@ -81,6 +81,24 @@ export class AmqpDeclarer {
   }
 
   /**
+   * Whether `queue` is there (a passive declare): `missing`, the broker has
+   * no such queue; `unavailable`, it has it but its node is down (a classic
+   * queue's home node), or the broker could not be asked. Never throws.
+   */
+  async check(queue: string): Promise<'exists' | 'missing' | 'unavailable'> {
+    const line = this.lines[this.next++ % Math.max(1, this.lines.length)];
+    if (!line) return 'unavailable';
+    try {
+      await line.run((channel) => channel.checkQueue(queue));
+      return 'exists';
+    } catch (err) {
+      const code = (err as { code?: unknown }).code;
+      const detail = err instanceof Error ? err.message : '';
+      return code === 404 && !/home node|down or inaccessible/i.test(detail) ? 'missing' : 'unavailable';
+    }
+  }
+
+  /**
    * Deletes `queue` only if it is empty and has no consumer (the broker
    * checks both atomically with the delete). Quorum queues cannot be
    * deleted that way (RabbitMQ closes the whole connection with

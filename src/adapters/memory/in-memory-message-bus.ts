@@ -144,7 +144,7 @@ export class InMemoryMessageBus implements MessageBus {
     state.unacked.clear();
     for (const consumer of state.consumers.splice(0)) {
       consumer.live = false;
-      consumer.handlers.onCancelled();
+      consumer.handlers.onCancelled('deleted');
     }
     return true;
   }

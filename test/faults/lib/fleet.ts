@@ -21,6 +21,8 @@ export class FleetClient {
   /** ms from a drop to the socket being connected again (before the session is resumed). */
   readonly socketDowntimes: number[] = [];
   nextCutAt = Infinity;
+  /** The gateway ended it for good (gatewayDisconnect, not resumable): why. */
+  endedWith: string | undefined;
   /** The last few things that happened to it (ms since start, what): printed for a client that never came back. */
   readonly trail: string[] = [];
   private readonly bornAt = Date.now();
@@ -69,7 +71,10 @@ export class FleetClient {
       }
     });
     this.sdk.on('error', (err) => this.note(`error ${err.code} ${err.message}`));
-    this.sdk.on('closed', (info) => this.note(`closed ${info.reason}`));
+    this.sdk.on('closed', (info) => {
+      this.endedWith = info.reason;
+      this.note(`closed ${info.reason}`);
+    });
   }
 
   get up(): boolean {

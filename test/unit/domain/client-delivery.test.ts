@@ -61,7 +61,15 @@ describe('Client reply queue (§3.3)', () => {
       expect(types(c.handleDelivery('e', push({ EOL: 1 }), NOW))).toContain('dispose');
     });
 
-    it('the broker cancelling the consumer ends the client the same way', () => {
+    it('a reply queue only unavailable (its broker node down) closes the client resumable: it comes back with its key', () => {
+      const c = startedClient();
+      const effects = c.handleConsumerCancelled(NOW, false);
+      expect(effects).toContainEqual({ type: 'emit', event: 'gatewayDisconnect', data: { reason: 'broker-unavailable', resumable: true } });
+      expect(effects).toContainEqual({ type: 'disconnectSocket', reason: 'broker-unavailable', resumable: true });
+      expect(effects.at(-1)).toEqual({ type: 'dispose', reason: 'broker-unavailable' });
+    });
+
+    it('the broker cancelling the consumer of a deleted reply queue ends the client the same way', () => {
       const c = startedClient();
       const effects = c.handleConsumerCancelled(NOW);
       expect(effects).toContainEqual({ type: 'disconnectSocket', reason: 'eol', resumable: false });

@@ -65,8 +65,8 @@ export class ClientDriver {
     return this.drive(this.client.delivery(delivery, body, now), now);
   }
 
-  handleConsumerCancelled(now = NOW): Effect[] {
-    return this.drive(this.client.consumerCancelled(now), now);
+  handleConsumerCancelled(now = NOW, queueDeleted = true): Effect[] {
+    return this.drive(this.client.consumerCancelled(now, queueDeleted), now);
   }
 
   tick(now = NOW): Effect[] {
