@@ -1,10 +1,17 @@
 import 'reflect-metadata';
 import cluster from 'node:cluster';
-import { loadConfig } from '../src/main/config/index.js';
-import { createLogger } from '../src/main/logger.js';
-import { runClusterWorker, runSupervisor } from '../src/main/cluster/index.js';
-import { startWorker } from '../src/main/worker.js';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { allocationSampler } from './lib/alloc-sampler.js';
+
+// The gateway as built (dist/, what users run; `npm run bench` builds it) or
+// its source through tsx (BENCH_GATEWAY_FROM=src, e.g. --source, --quick).
+// dist/ by absolute path: the compiled entry runs from bench/results/build/ (lib/compile.ts).
+const from = process.env.BENCH_GATEWAY_FROM === 'dist' ? pathToFileURL(join(process.cwd(), 'dist')).href : '../src';
+const { loadConfig } = (await import(`${from}/main/config/index.js`)) as typeof import('../src/main/config/index.js');
+const { createLogger } = (await import(`${from}/main/logger.js`)) as typeof import('../src/main/logger.js');
+const { runClusterWorker, runSupervisor } = (await import(`${from}/main/cluster/index.js`)) as typeof import('../src/main/cluster/index.js');
+const { startWorker } = (await import(`${from}/main/worker.js`)) as typeof import('../src/main/worker.js');
 
 /**
  * The gateway as the bench runs it: its own process (or the cluster

@@ -87,7 +87,7 @@ for (const [id, us] of selfUs) {
   const where = shorten(n.callFrame.url);
   const fn = `${n.callFrame.functionName || '(anonymous)'}  ${where}:${n.callFrame.lineNumber + 1}`;
   fns.set(fn, (fns.get(fn) ?? 0) + us);
-  const pkg = where.includes('/') && !where.startsWith('src/') && !where.startsWith('bench/') ? where.split('/').slice(0, where.startsWith('@') ? 2 : 1).join('/') : where;
+  const pkg = where.includes('/') && !where.startsWith('src/') && !where.startsWith('dist/') && !where.startsWith('bench/') ? where.split('/').slice(0, where.startsWith('@') ? 2 : 1).join('/') : where;
   files.set(pkg, (files.get(pkg) ?? 0) + us);
 }
 
@@ -97,7 +97,7 @@ const show = (title: string, m: Map<string, number>): void => {
     console.log(`${((100 * us) / total).toFixed(1).padStart(5)}%  ${k}`);
   }
 };
-// Inclusive time of our own code (src/): what each gateway function costs with all it calls.
+// Inclusive time of our own code (src/, or dist/ for the compiled build): what each gateway function costs with all it calls.
 const parent = new Map<number, number>();
 for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
 const inclusive = new Map<string, number>();
@@ -107,7 +107,7 @@ profile.samples.forEach((leaf, i) => {
   for (let id: number | undefined = leaf; id !== undefined; id = parent.get(id)) {
     const n = byId.get(id)!;
     const where = shorten(n.callFrame.url);
-    if (!where.startsWith('src/')) continue;
+    if (!where.startsWith('src/') && !where.startsWith('dist/')) continue;
     seen.add(`${n.callFrame.functionName || '(anonymous)'}  ${where}:${n.callFrame.lineNumber + 1}`);
   }
   for (const k of seen) inclusive.set(k, (inclusive.get(k) ?? 0) + (profile.timeDeltas[i] ?? 0));
@@ -116,4 +116,4 @@ profile.samples.forEach((leaf, i) => {
 console.log(`${file}${window ? ' (measured window only)' : ' (whole run)'}: ${(total / 1e6).toFixed(2)} s sampled, ${(busy / 1e6).toFixed(2)} s not idle (shares below are of all samples)`);
 show('self time by function', fns);
 show('self time by file or package', files);
-show('inclusive time of src/ functions', inclusive);
+show('inclusive time of the gateway\'s own functions (src/ or dist/)', inclusive);

@@ -4,6 +4,7 @@ import { loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { BROKER, deleteQueues, ensureVhost } from './lib/broker.js';
 import { startTs } from './lib/children.js';
+import { compileServers } from './lib/compile.js';
 import { LoadgenPool } from './lib/loadgen-pool.js';
 import type { ConnectResult, LoadResult } from './lib/loadgen-protocol.js';
 import { processTree, sampleProcess } from './lib/proc-stats.js';
@@ -17,7 +18,8 @@ import { RESULTS_DIR, Servers } from './lib/servers.js';
  * `npm run bench`: the gateway (over Socket.IO and over its raw WebSocket
  * transport) against the bare relay, same broker, same agent, same load
  * generator, alternating sides round by round. See bench/README.md.
- *   --quick          a few seconds (tiny a-d), as `npm test` runs it
+ *   --quick          a few seconds (tiny a-d), as `npm test` runs it (source through tsx, no build)
+ *   --source         run the servers' source through tsx instead of the compiled build (see lib/compile.ts)
  *   --only a,b       run some scenarios (f, the cluster, runs only when named)
  *   --rounds N       alternate the sides N times per scenario (default 2, quick 1); figures are medians
  *   --sides relay,gateway   measure some sides only (relay, gateway, ws, sup1, sup2)
@@ -52,6 +54,8 @@ const tty = process.stdout.isTTY === true;
 const serverLog = out.replace(/\.json$/, '') + '.servers.log';
 const gatewayArgs = options('set').flatMap((kv) => ['--set', kv]);
 const perf = flag('perf');
+/** Compiled servers unless asked for the source, or --quick (a smoke test: no build). */
+const compiled = !flag('source') && !quick;
 
 let progressShownAt = 0;
 function progress(line: string): void {
@@ -177,7 +181,10 @@ async function main(): Promise<number> {
   mkdirSync(dirname(out), { recursive: true });
   await ensureVhost(VHOST);
   if (flag('scaling')) {
+    if (compiled) say('compiling the servers (npm run build; the relay with esbuild): the bench measures what production runs');
+    const scalingBuild = compiled ? await compileServers() : undefined;
     return runScaling({
+      ...(scalingBuild ? { compiled: scalingBuild } : {}),
       vhost: VHOST, out, serverLog, say, progress, gatewayArgs, nodeArgs: options('node-arg'),
       points: option('points')?.split(',').map(Number),
       seconds: option('seconds') !== undefined ? Number(option('seconds')) : undefined,
@@ -196,9 +203,12 @@ async function main(): Promise<number> {
       ...(clients ? { clients: Number(clients) } : {}),
       load: seconds && s.load.kind !== 'idle' ? { ...s.load, durationMs: Number(seconds) * 1000 } : s.load,
     }));
+  if (compiled) say('compiling the servers (npm run build; the relay with esbuild): the bench measures what production runs');
+  const build = compiled ? await compileServers() : undefined;
   const agent = await startTs('bench/agent.ts', ['--amqp', BROKER, '--vhost', VHOST], { ready: /^agent ready/ });
   const loadgen = await LoadgenPool.start(1);
   const servers = new Servers(quick, {
+    ...(build ? { compiled: build } : {}),
     vhost: VHOST, logFile: serverLog, gatewayArgs, nodeArgs: [...options('node-arg'), ...(perf ? ['--perf-basic-prof'] : [])],
     ...(profile ? { profileDir: join(RESULTS_DIR, 'profiles') } : {}),
   });
@@ -234,7 +244,7 @@ function writeReport(ids: ScenarioId[], measurements: Measurement[], started: nu
   const errors = measurements.reduce((n, m) => n + m.errors + m.connect.errors, 0);
   mkdirSync(dirname(out), { recursive: true });
   writeFileSync(out, JSON.stringify({
-    date: new Date().toISOString(), quick, rounds, node: process.version, durationS: (Date.now() - started) / 1000,
+    date: new Date().toISOString(), quick, compiled, rounds, node: process.version, durationS: (Date.now() - started) / 1000,
     args: argv, loadavgBefore: loadBefore, loadavgAfter: loadavg(), brokerPid,
     errors, summaries: ids.map((id) => summarize(id, measurements)),
     measurements: measurements.map(({ latencies, ...m }) => ({ ...m, samples: latencies.length })),

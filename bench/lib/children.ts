@@ -35,17 +35,19 @@ function endAllOnExit(): void {
 }
 
 /**
- * Runs a TypeScript entry under tsx in its own process group (so that a
- * supervisor's workers go with it) and resolves once `ready` has matched
- * `count` lines of its stdout.
+ * Runs an entry (TypeScript under tsx; compiled .mjs/.js with plain node)
+ * in its own process group (so that a supervisor's workers go with it) and
+ * resolves once `ready` has matched `count` lines of its stdout.
  */
 export function startTs(
   entry: string,
   args: string[],
-  opts: { ready: RegExp; count?: number; timeoutMs?: number; nodeArgs?: string[]; logFile?: string },
+  opts: { ready: RegExp; count?: number; timeoutMs?: number; nodeArgs?: string[]; logFile?: string; env?: NodeJS.ProcessEnv },
 ): Promise<Started> {
-  const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), '--import', 'tsx', entry, ...args], {
+  const loader = entry.endsWith('.ts') ? ['--import', 'tsx'] : [];
+  const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), ...loader, entry, ...args], {
     cwd: ROOT,
+    ...(opts.env ? { env: { ...process.env, ...opts.env } } : {}),
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -1,3 +1,4 @@
+import type { CompiledServers } from './compile.js';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { BROKER, deleteQueues } from './broker.js';
@@ -32,6 +33,8 @@ export interface ScalingOptions {
   seconds?: number;
   svg?: string;
   sides?: Side[];
+  /** Compiled servers (lib/compile.ts); absent = source through tsx. */
+  compiled?: CompiledServers;
 }
 
 interface Point {
@@ -79,7 +82,10 @@ export async function runScaling(o: ScalingOptions): Promise<number> {
   const durationMs = (o.seconds ?? 30) * 1000;
   const svg = o.svg ?? o.out.replace(/\.json$/, '') + '.svg';
   const agent = await startTs('bench/agent.ts', ['--amqp', BROKER, '--vhost', o.vhost], { ready: /^agent ready/ });
-  const servers = new Servers(false, { vhost: o.vhost, logFile: o.serverLog, gatewayArgs: o.gatewayArgs, nodeArgs: o.nodeArgs ?? [] });
+  const servers = new Servers(false, {
+    vhost: o.vhost, logFile: o.serverLog, gatewayArgs: o.gatewayArgs, nodeArgs: o.nodeArgs ?? [],
+    ...(o.compiled ? { compiled: o.compiled } : {}),
+  });
   const results: Point[] = [];
   const probe = await LoadgenPool.start(1);
   const fdLimit = probe.fdLimit;

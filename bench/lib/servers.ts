@@ -1,3 +1,4 @@
+import type { CompiledServers } from './compile.js';
 import { mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
@@ -15,6 +16,8 @@ export interface ServerOptions {
   readonly gatewayArgs?: readonly string[];
   /** Extra node options for every server (e.g. --trace-gc). */
   readonly nodeArgs?: readonly string[];
+  /** Compiled servers (see compile.ts): the relay's bundle; absent = source through tsx. */
+  readonly compiled?: CompiledServers;
 }
 
 export interface RunningServer {
@@ -47,21 +50,21 @@ export async function startServer(side: Side, opts: ServerOptions): Promise<Runn
     mkdirSync(dir, { recursive: true });
     nodeArgs.push('--cpu-prof', '--cpu-prof-dir', dir);
   }
-  const common = { nodeArgs, logFile: opts.logFile };
+  const common = { nodeArgs, logFile: opts.logFile, env: { BENCH_GATEWAY_FROM: opts.compiled ? 'dist' : 'src' } };
   if (spec.server === 'relay') {
-    const server = await startTs('bench/relay.ts', ['--port', '0', '--amqp', vhostUrl(opts.vhost)], { ready: /^relay listening (\d+)/, ...common });
+    const server = await startTs(opts.compiled?.relayEntry ?? 'bench/relay.ts', ['--port', '0', '--amqp', vhostUrl(opts.vhost)], { ready: /^relay listening (\d+)/, ...common });
     const port = Number(server.matches[0]![1]);
     return { server, port, url: urlFor(side, port) };
   }
   const extra = [...(opts.gatewayArgs ?? []), ...(spec.gatewayArgs ?? [])];
   if (!spec.supervised) {
-    const server = await startTs('bench/gateway-entry.ts', ['--port', '0', '--vhost', opts.vhost, ...extra], { ready: /^gateway listening (\d+)/, ...common });
+    const server = await startTs(opts.compiled?.gatewayEntry ?? 'bench/gateway-entry.ts', ['--port', '0', '--vhost', opts.vhost, ...extra], { ready: /^gateway listening (\d+)/, ...common });
     const port = Number(server.matches[0]![1]);
     return { server, port, url: urlFor(side, port) };
   }
   const port = await freePort();
   const server = await startTs(
-    'bench/gateway-entry.ts',
+    opts.compiled?.gatewayEntry ?? 'bench/gateway-entry.ts',
     ['--port', String(port), '--vhost', opts.vhost, '--workers', String(spec.workers), '--supervise', ...extra],
     { ready: /^gateway worker ready (\d+)/, count: spec.workers, timeoutMs: 60_000, ...common },
   );
