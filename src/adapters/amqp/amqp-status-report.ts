@@ -1,11 +1,14 @@
 import type { AmqpStatus } from './amqp-connection-manager.js';
 
-/** The broker part of a /ready body: plain JSON, times as ISO strings. */
+/**
+ * The broker part of a /ready body: plain JSON, times as ISO strings.
+ * /ready is on the public client port: it names the node, never the URL
+ * (user name and vhost stay in the logs).
+ */
 export interface BrokerReadiness {
   readonly connected: boolean;
   readonly node?: string;
   readonly cluster?: string;
-  readonly url?: string;
   readonly connectedSince?: string;
   readonly lastFailoverAt?: string;
   readonly failovers: number;
@@ -20,7 +23,6 @@ export function brokerReadiness(status: AmqpStatus): BrokerReadiness {
     connected: status.connected,
     ...(status.node !== undefined ? { node: status.node } : {}),
     ...(status.cluster !== undefined ? { cluster: status.cluster } : {}),
-    ...(status.url !== undefined ? { url: status.url } : {}),
     ...(connectedSince !== undefined ? { connectedSince } : {}),
     ...(lastFailoverAt !== undefined ? { lastFailoverAt } : {}),
     failovers: status.failovers,
