@@ -32,10 +32,10 @@ describe('broker status metrics and readiness detail', () => {
     expect(text).toMatch(/^activestack_gateway_broker_failovers_total 2$/m);
   });
 
-  it('gives /ready a JSON detail with ISO times', () => {
+  it('gives /ready a JSON detail with ISO times, naming the node but not the URL (/ready is public)', () => {
     expect(
       brokerReadiness({ connected: true, node: 'h:1', url: 'amqp://u:***@h:1/%2F', connectedSince: 0, lastFailoverAt: 1000, failovers: 1, blocked: false }),
-    ).toEqual({ connected: true, node: 'h:1', url: 'amqp://u:***@h:1/%2F', connectedSince: '1970-01-01T00:00:00.000Z', lastFailoverAt: '1970-01-01T00:00:01.000Z', failovers: 1, blocked: false });
+    ).toEqual({ connected: true, node: 'h:1', connectedSince: '1970-01-01T00:00:00.000Z', lastFailoverAt: '1970-01-01T00:00:01.000Z', failovers: 1, blocked: false });
     expect(brokerReadiness({ connected: false, failovers: 0, blocked: false })).toEqual({ connected: false, failovers: 0, blocked: false });
   });
 });
