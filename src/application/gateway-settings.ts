@@ -55,6 +55,7 @@ export function resolveSettings(settings: GatewaySettings, randomId: () => strin
   const rate = settings.rateLimit ?? {};
   const burst = rate.burst ?? 200;
   const perSecond = rate.perSecond ?? 100;
+  const ackDefaults = defaultAckBucket(burst, perSecond);
   const sessionMaxAgeMs = settings.sessionMaxAgeMs ?? DEFAULT_SESSION_MAX_AGE_MS;
   return {
     instance: settings.instance ?? `gateway-${randomId().slice(0, 12)}`,
@@ -65,8 +66,8 @@ export function resolveSettings(settings: GatewaySettings, randomId: () => strin
         maxPayloadBytes: settings.maxPayloadBytes ?? 1024 * 1024,
         burst,
         perSecond,
-        ackBurst: rate.ackBurst ?? defaultAckBucket(burst, perSecond).ackBurst,
-        ackPerSecond: rate.ackPerSecond ?? defaultAckBucket(burst, perSecond).ackPerSecond,
+        ackBurst: rate.ackBurst ?? ackDefaults.ackBurst,
+        ackPerSecond: rate.ackPerSecond ?? ackDefaults.ackPerSecond,
         disconnectAfter: rate.disconnectAfter ?? 20,
       },
     },

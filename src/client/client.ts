@@ -333,13 +333,10 @@ export class ActiveStackClient {
   private onHandshakeTimeout(): void {
     if (this.state !== 'connecting' && this.state !== 'handshaking') return;
     this.fail(new ActiveStackError('HANDSHAKE_TIMEOUT', `The gateway did not answer the handshake within ${this.handshakeTimeoutMs} ms; trying again.`));
-    if (this.socket.connected) {
-      // The disconnect event that follows schedules the retry.
-      this.socket.disconnect();
-      return;
-    }
-    // Not connected: socket.io-client emits nothing on this disconnect.
+    const wasConnected = this.socket.connected;
     this.socket.disconnect();
+    // Connected: the disconnect event that follows schedules the retry. Not connected: socket.io-client emits nothing.
+    if (wasConnected) return;
     this.state = 'connecting';
     this.scheduleRetry();
   }

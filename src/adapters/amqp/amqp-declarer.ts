@@ -58,8 +58,13 @@ export class AmqpDeclarer {
     this.lines = [];
   }
 
+  /** The channel lines take turns; undefined while not connected. */
+  private nextLine(): AmqpChannelLine | undefined {
+    return this.lines[this.next++ % Math.max(1, this.lines.length)];
+  }
+
   async declare(queue: string): Promise<void> {
-    const line = this.lines[this.next++ % Math.max(1, this.lines.length)];
+    const line = this.nextLine();
     if (!line) throw new Error(`cannot declare "${queue}": message bus is not connected`);
     try {
       await line.run((channel) => channel.assertQueue(queue, this.args));
@@ -86,7 +91,7 @@ export class AmqpDeclarer {
    * queue's home node), or the broker could not be asked. Never throws.
    */
   async check(queue: string): Promise<'exists' | 'missing' | 'unavailable'> {
-    const line = this.lines[this.next++ % Math.max(1, this.lines.length)];
+    const line = this.nextLine();
     if (!line) return 'unavailable';
     try {
       await line.run((channel) => channel.checkQueue(queue));
@@ -106,7 +111,7 @@ export class AmqpDeclarer {
    */
   async discard(queue: string): Promise<'deleted' | 'kept'> {
     if (this.type === 'quorum') return 'kept';
-    const line = this.lines[this.next++ % Math.max(1, this.lines.length)];
+    const line = this.nextLine();
     if (!line) return 'kept';
     try {
       await line.run((channel) => channel.deleteQueue(queue, { ifEmpty: true, ifUnused: true }));
