@@ -181,7 +181,7 @@ async function main(): Promise<number> {
   mkdirSync(dirname(out), { recursive: true });
   await ensureVhost(VHOST);
   if (flag('scaling')) {
-    if (compiled) say('compiling the servers (npm run build; the relay with esbuild): the bench measures what production runs');
+    if (compiled) say('compiling the servers (npm run build; the bench entries with esbuild): the bench measures what production runs');
     const scalingBuild = compiled ? await compileServers() : undefined;
     return runScaling({
       ...(scalingBuild ? { compiled: scalingBuild } : {}),
@@ -203,7 +203,7 @@ async function main(): Promise<number> {
       ...(clients ? { clients: Number(clients) } : {}),
       load: seconds && s.load.kind !== 'idle' ? { ...s.load, durationMs: Number(seconds) * 1000 } : s.load,
     }));
-  if (compiled) say('compiling the servers (npm run build; the relay with esbuild): the bench measures what production runs');
+  if (compiled) say('compiling the servers (npm run build; the bench entries with esbuild): the bench measures what production runs');
   const build = compiled ? await compileServers() : undefined;
   const agent = await startTs('bench/agent.ts', ['--amqp', BROKER, '--vhost', VHOST], { ready: /^agent ready/ });
   const loadgen = await LoadgenPool.start(1);
