@@ -1,7 +1,7 @@
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { execFileSync } from 'node:child_process';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -254,7 +254,10 @@ describe.sequential('docs/embedding.md', () => {
       await requireRedis();
       await createVhost(vhost);
       agent = await AmqpTestAgent.start({ vhost });
-      gateway = Background.start(join(clone, 'node_modules/.bin/tsx'), ['production.ts'], {
+      // node with tsx's loader, not the tsx CLI: the CLI is a second process that relays SIGTERM, and
+      // now and then exited 143 by itself while the gateway below it shut down cleanly.
+      const tsxLoader = pathToFileURL(join(clone, 'node_modules/tsx/dist/loader.mjs')).href;
+      gateway = Background.start(process.execPath, ['--import', tsxLoader, 'production.ts'], {
         cwd: app,
         env: userEnv({ GATEWAY_SECRET: 'doc-snippet-secret-0123456789abcdef', AMQP_URL: vhostUrl(vhost), REDIS_HOST, REDIS_KEY_PREFIX: keyPrefix, PORT: '0' }),
         timeoutMs: 120_000,
