@@ -61,7 +61,10 @@ describe('reply queues of clients that are gone', () => {
     await agent.push(held, { cn: 'x.Held', correspondingMessageId: 'h1' });
     await holding.next('push', (m) => m.cn === 'x.Held');
     holding.close();
-    await until(async () => (await agent.queueInfo(kept))?.consumers === 0 && (await agent.queueInfo(held))?.consumers === 0, 'both consumers are gone');
+    // The consumer is cancelled before the held push is sent back (cancel
+    // before nack), so wait for the push to be ready again, not only for the
+    // consumer to go.
+    await until(async () => (await agent.queueInfo(kept))?.consumers === 0 && (await agent.queueInfo(held))?.messages === 1, 'both consumers are gone and the held push is back in its queue');
     expect(await agent.queueInfo(kept)).toEqual({ messages: 0, consumers: 0 });
     // The push it had not acked went back to its queue, so the queue stays (the key resumes it).
     expect(await agent.queueInfo(held)).toEqual({ messages: 1, consumers: 0 });
