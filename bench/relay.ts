@@ -3,6 +3,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import amqp, { type ConsumeMessage, type Message } from 'amqplib';
 import { Server, type Socket } from 'socket.io';
+import { coalesceWrites } from '../src/adapters/amqp/coalesced-writes.js';
 import { allocationSampler } from './lib/alloc-sampler.js';
 
 /**
@@ -13,7 +14,9 @@ import { allocationSampler } from './lib/alloc-sampler.js';
  * sessions, keys, auth, validation or resends.
  *
  *   node --import tsx bench/relay.ts --port 0 --amqp amqp://guest:guest@127.0.0.1:5672/vhost
- * Prints `relay listening <port>` once it serves.
+ * Prints `relay listening <port>` once it serves. With `--coalesce` it corks
+ * its AMQP socket for a turn as the gateway does (src/adapters/amqp/
+ * coalesced-writes.ts), to tell that saving from the rest.
  */
 
 const PREFETCH = 10;
@@ -28,6 +31,7 @@ const url = arg('amqp', 'amqp://guest:guest@127.0.0.1:5672');
 const port = Number(arg('port', '0'));
 
 const connection = await amqp.connect(url, { noDelay: true });
+if (process.argv.includes('--coalesce') && !coalesceWrites(connection)) throw new Error('relay: no AMQP socket to coalesce');
 const publisher = await connection.createConfirmChannel();
 const consumer = await connection.createChannel();
 await consumer.prefetch(PREFETCH);

@@ -28,6 +28,7 @@ import { RESULTS_DIR, Servers } from './lib/servers.js';
  *   --clients N      override the client count of the chosen scenarios (trial runs)
  *   --seconds S      override the measured duration of the chosen scenarios (trial runs)
  *   --set key=value  a gateway configuration key for every gateway started (trials; repeatable)
+ *   --relay-coalesce the relay corks its AMQP socket for a turn as the gateway does (its own code's cost, apart from that)
  *   --node-arg ARG   a node option for every server started (e.g. --node-arg --trace-gc; repeatable)
  *   --perf           record the servers' on-CPU samples over the measured window with Linux perf
  *                    (bench/results/perf/<scenario>-<side>-<round>.data; servers run with --perf-basic-prof)
@@ -54,6 +55,7 @@ const tty = process.stdout.isTTY === true;
 const serverLog = out.replace(/\.json$/, '') + '.servers.log';
 const gatewayArgs = options('set').flatMap((kv) => ['--set', kv]);
 const perf = flag('perf');
+const relayArgs = flag('relay-coalesce') ? ['--coalesce'] : [];
 /** Compiled servers unless asked for the source, or --quick (a smoke test: no build). */
 const compiled = !flag('source') && !quick;
 
@@ -185,7 +187,7 @@ async function main(): Promise<number> {
     const scalingBuild = compiled ? await compileServers() : undefined;
     return runScaling({
       ...(scalingBuild ? { compiled: scalingBuild } : {}),
-      vhost: VHOST, out, serverLog, say, progress, gatewayArgs, nodeArgs: options('node-arg'),
+      vhost: VHOST, out, serverLog, say, progress, gatewayArgs, relayArgs, nodeArgs: options('node-arg'),
       points: option('points')?.split(',').map(Number),
       seconds: option('seconds') !== undefined ? Number(option('seconds')) : undefined,
       svg: option('svg'),
@@ -209,7 +211,7 @@ async function main(): Promise<number> {
   const loadgen = await LoadgenPool.start(1);
   const servers = new Servers(quick, {
     ...(build ? { compiled: build } : {}),
-    vhost: VHOST, logFile: serverLog, gatewayArgs, nodeArgs: [...options('node-arg'), ...(perf ? ['--perf-basic-prof'] : [])],
+    vhost: VHOST, logFile: serverLog, gatewayArgs, relayArgs, nodeArgs: [...options('node-arg'), ...(perf ? ['--perf-basic-prof'] : [])],
     ...(profile ? { profileDir: join(RESULTS_DIR, 'profiles') } : {}),
   });
   const bench: Bench = { loadgen, agent, servers };

@@ -26,6 +26,7 @@ export interface ScalingOptions {
   out: string;
   serverLog: string;
   gatewayArgs: string[];
+  relayArgs?: string[];
   nodeArgs?: string[];
   say: (line: string) => void;
   progress: (line: string) => void;
@@ -83,7 +84,7 @@ export async function runScaling(o: ScalingOptions): Promise<number> {
   const svg = o.svg ?? o.out.replace(/\.json$/, '') + '.svg';
   const agent = await startTs('bench/agent.ts', ['--amqp', BROKER, '--vhost', o.vhost], { ready: /^agent ready/ });
   const servers = new Servers(false, {
-    vhost: o.vhost, logFile: o.serverLog, gatewayArgs: o.gatewayArgs, nodeArgs: o.nodeArgs ?? [],
+    vhost: o.vhost, logFile: o.serverLog, gatewayArgs: o.gatewayArgs, relayArgs: o.relayArgs ?? [], nodeArgs: o.nodeArgs ?? [],
     ...(o.compiled ? { compiled: o.compiled } : {}),
   });
   const results: Point[] = [];

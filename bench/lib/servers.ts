@@ -14,6 +14,8 @@ export interface ServerOptions {
   readonly profileDir?: string;
   /** Extra arguments for bench/gateway-entry.ts (e.g. --set key=value). */
   readonly gatewayArgs?: readonly string[];
+  /** Extra arguments for bench/relay.ts (e.g. --coalesce). */
+  readonly relayArgs?: readonly string[];
   /** Extra node options for every server (e.g. --trace-gc). */
   readonly nodeArgs?: readonly string[];
   /** Compiled servers (see compile.ts): the relay's bundle; absent = source through tsx. */
@@ -52,7 +54,7 @@ export async function startServer(side: Side, opts: ServerOptions): Promise<Runn
   }
   const common = { nodeArgs, logFile: opts.logFile, env: { BENCH_GATEWAY_FROM: opts.compiled ? 'dist' : 'src' } };
   if (spec.server === 'relay') {
-    const server = await startTs(opts.compiled?.relayEntry ?? 'bench/relay.ts', ['--port', '0', '--amqp', vhostUrl(opts.vhost)], { ready: /^relay listening (\d+)/, ...common });
+    const server = await startTs(opts.compiled?.relayEntry ?? 'bench/relay.ts', ['--port', '0', '--amqp', vhostUrl(opts.vhost), ...(opts.relayArgs ?? [])], { ready: /^relay listening (\d+)/, ...common });
     const port = Number(server.matches[0]![1]);
     return { server, port, url: urlFor(side, port) };
   }

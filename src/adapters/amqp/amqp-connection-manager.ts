@@ -2,6 +2,7 @@ import amqp, { type ChannelModel } from 'amqplib';
 import type { Logger } from '../../application/ports.js';
 import { HealthTracker } from '../../application/stats/connection-health.js';
 import { backoffDelay, CancellableSleep } from './backoff.js';
+import { coalesceWrites } from './coalesced-writes.js';
 import { redact, urlNode, type AmqpMessageBusOptions, type AmqpTlsOptions } from './amqp-options.js';
 
 /** What runs on each fresh connection and is told when it is gone. */
@@ -175,6 +176,7 @@ export class AmqpConnectionManager {
       await connection.close().catch(() => undefined);
       return 'failed';
     }
+    if (!coalesceWrites(connection)) this.logger.warn('amqp socket not found: each frame is written on its own (amqplib internals changed?)');
     const epoch = ++this.epoch;
     this.live = { connection, epoch, url };
     this.blocked = false;
