@@ -228,7 +228,9 @@ async function openClientSteps(url: string, transport: Transport, index: number,
 
 /** PROTOCOL §4: `<public>;<sealed>`, public = base64 JSON with clientId = the reply queue. */
 function queueOf(key: unknown): string | undefined {
-  if (typeof key !== 'string' || key.startsWith('relay;')) return undefined;
+  if (typeof key !== 'string') return undefined;
+  // The relay deletes its queue when a socket leaves, but not when it is stopped with its sockets open.
+  if (key.startsWith('relay;')) return key.slice('relay;'.length);
   try {
     const pub = JSON.parse(Buffer.from(key.split(';')[0] ?? '', 'base64').toString()) as { clientId?: unknown };
     return typeof pub.clientId === 'string' ? pub.clientId : undefined;
