@@ -15,10 +15,16 @@ import type { Writable } from 'node:stream';
  * `connection.stream` (not in its typings); without one, nothing changes.
  */
 export function coalesceWrites(model: ChannelModel): boolean {
-  const stream = (model as unknown as { connection?: { stream?: unknown } }).connection?.stream;
-  if (!isWritable(stream)) return false;
+  const stream = amqpSocket(model);
+  if (!stream) return false;
   coalesceStreamWrites(stream);
   return true;
+}
+
+/** The socket under an amqplib connection (its internal `connection.stream`), if it has one. */
+export function amqpSocket(model: ChannelModel): Writable | undefined {
+  const stream = (model as unknown as { connection?: { stream?: unknown } }).connection?.stream;
+  return isWritable(stream) ? stream : undefined;
 }
 
 /** The same for any writable: a turn's writes go out together on the next tick. */

@@ -59,28 +59,17 @@ async function untilDiscarded(queue: string): Promise<void> {
   }
 }
 
-/** Once the broker shows no consumer on the queue, the gateway has settled every delivery of it. */
-async function untilUnconsumed(queue: string): Promise<{ messages: number; consumers: number }> {
-  let info = await agent.queueInfo(queue);
-  const deadline = Date.now() + 10_000;
-  while (!info || info.consumers > 0) {
-    if (Date.now() > deadline) throw new Error(`queue ${queue} still consumed: ${JSON.stringify(info)}`);
-    await new Promise((r) => setTimeout(r, 25));
-    info = await agent.queueInfo(queue);
-  }
-  return info;
-}
-
 /**
- * The gateway cancels its consumer before it sends back what it held (a
- * requeue before cancel-ok would come straight back to it), so "no consumer"
- * comes a moment before the message is ready again: wait for both, and give
- * what the broker shows at the deadline to the assertion.
+ * What the broker shows for the queue once `ok` holds, or at the 10 s
+ * deadline (for the assertion to show). The gateway cancels its consumer
+ * before it sends back what it held (a requeue before cancel-ok would come
+ * straight back to it), so "no consumer" comes a moment before a held
+ * message is ready again: wait for what the test needs, not the first sign.
  */
-async function untilRequeued(queue: string, count: number): Promise<{ messages: number; consumers: number } | undefined> {
+async function queueWhen(queue: string, ok: (info: { messages: number; consumers: number }) => boolean): Promise<{ messages: number; consumers: number } | undefined> {
   const deadline = Date.now() + 10_000;
   let info = await agent.queueInfo(queue);
-  while (Date.now() < deadline && !(info && info.consumers === 0 && info.messages >= count)) {
+  while (Date.now() < deadline && !(info && ok(info))) {
     await new Promise((r) => setTimeout(r, 25));
     info = await agent.queueInfo(queue);
   }
@@ -157,7 +146,7 @@ describe.sequential.each(TRANSPORTS)('the protocol over real RabbitMQ and Redis,
     const key = await loginDemo(a);
     const oldId = publicPart(key).clientId;
     a.close();
-    await untilUnconsumed(oldId);
+    expect(await queueWhen(oldId, (q) => q.consumers === 0)).toMatchObject({ consumers: 0 });
     await agent.push(oldId, { cn: 'x.Waiting', correspondingMessageId: 'w1' });
     await agent.push(oldId, { cn: 'x.Waiting', correspondingMessageId: 'w2' });
 
@@ -232,7 +221,7 @@ describe.sequential.each(TRANSPORTS)('the protocol over real RabbitMQ and Redis,
     const disc = await agent.waitFor('disconnect', (b) => b.clientId === clientId);
     expect(disc).toMatchObject({ cn: 'com.percero.agents.sync.vo.DisconnectRequest', userId: 'demo-user' });
     expect(disc).not.toHaveProperty('existingClientId');
-    expect(await untilRequeued(clientId, 1)).toEqual({ messages: 1, consumers: 0 });
+    expect(await queueWhen(clientId, (q) => q.consumers === 0 && q.messages >= 1)).toEqual({ messages: 1, consumers: 0 });
     await until(() => worker.clientCount() === 0, 'every client of this file is gone', 10_000);
   });
 });

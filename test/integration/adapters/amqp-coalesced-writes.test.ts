@@ -1,28 +1,21 @@
 import { randomUUID } from 'node:crypto';
 import { Writable } from 'node:stream';
 import amqp, { type ChannelModel } from 'amqplib';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { coalesceStreamWrites, coalesceWrites } from '../../../src/adapters/amqp/coalesced-writes.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { amqpSocket, coalesceStreamWrites, coalesceWrites } from '../../../src/adapters/amqp/coalesced-writes.js';
 import { RABBITMQ_URL, requireRabbitMq } from '../../support/services.js';
 
 // A turn's AMQP frames leave in one socket write (fewer syscalls for the
 // gateway, fewer reads for the broker), and nothing else about the
 // connection changes: every message arrives, in order, confirmed.
 const run = randomUUID().slice(0, 8);
-let admin: ChannelModel;
 
-beforeAll(async () => {
-  await requireRabbitMq();
-  admin = await amqp.connect(RABBITMQ_URL, { noDelay: true });
-});
-
-afterAll(async () => {
-  await admin?.close();
-});
+beforeAll(() => requireRabbitMq());
 
 /** Calls that reach the socket's handle (`_write` for one chunk, `_writev` for several). */
 function countHandleWrites(model: ChannelModel): () => number {
-  const socket = (model as unknown as { connection: { stream: Writable } }).connection.stream;
+  const socket = amqpSocket(model);
+  if (!socket) throw new Error('no socket under the amqplib connection');
   let calls = 0;
   const write = socket._write.bind(socket);
   const writev = socket._writev?.bind(socket);
@@ -53,7 +46,7 @@ async function publishInOneTurn(coalesce: boolean, count: number): Promise<{ wri
     );
     await Promise.all(confirms);
     const sent = writes();
-    const reader = await admin.createChannel();
+    const reader = await model.createChannel();
     const received: string[] = [];
     for (let m = await reader.get(queue, { noAck: true }); m; m = await reader.get(queue, { noAck: true })) received.push(m.content.toString());
     await reader.deleteQueue(queue);
