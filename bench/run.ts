@@ -236,6 +236,7 @@ async function main(): Promise<number> {
   const summaries = list.map((s) => summarize(s.id, measurements));
   say('');
   say(table(summaries));
+  if (relayArgs.length > 0) say('  (--relay-coalesce: the relay corked its AMQP writes as the gateway does; the targets are set against the bare relay, so read these ratios as the gateway\'s own cost)');
   const errors = writeReport(list.map((s) => s.id), measurements, started, loadBefore);
   say(`\nJSON: ${out}`);
   return errors === 0 ? 0 : 1;
